@@ -1,0 +1,100 @@
+/**
+ * Where Postgres and Redis come from, in the order DESIGN.md gives: the URL the user set, else
+ * a server already answering on the default local port, else (tests) a Testcontainers
+ * container when a Docker engine answers, else (pnpm dev) an embedded fallback.
+ */
+import { dockerAnswers, postgresAnswers, redisAnswers } from './probe.js';
+
+export type BackingSource = 'env' | 'local' | 'testcontainers' | 'embedded';
+
+export interface BackingService {
+  /** Connection URL for the server (Postgres: its maintenance database `postgres`). */
+  readonly url: string;
+  readonly source: BackingSource;
+  /** One line for humans: where it is and why it was chosen. */
+  readonly description: string;
+  /** Stops what the lookup started; a no-op for servers it found. */
+  stop(): Promise<void>;
+}
+
+export interface LookupOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Try Testcontainers when a Docker engine answers (tests). */
+  containers?: boolean;
+  /** Start an in-process fallback when nothing else answers (pnpm dev). */
+  embedded?: () => Promise<BackingService>;
+}
+
+export const LOCAL_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export class NoBackingServiceError extends Error {
+  constructor(what: 'Postgres' | 'Redis', variable: string, localUrl: string) {
+    super(
+      `no ${what} found: ${variable} is not set, nothing answers at ${localUrl} and no Docker engine answers. ` +
+        `Start ${what} locally or set ${variable}.`,
+    );
+    this.name = 'NoBackingServiceError';
+  }
+}
+
+/** Hides a password in a URL before it reaches a log line. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+const found = (url: string, source: BackingSource, description: string): BackingService => ({
+  url,
+  source,
+  description,
+  stop: async () => {},
+});
+
+export async function findPostgres(options: LookupOptions = {}): Promise<BackingService> {
+  const env = options.env ?? process.env;
+  if (env.DATABASE_URL) {
+    const answer = await postgresAnswers(env.DATABASE_URL);
+    if (answer !== true) {
+      throw new Error(`DATABASE_URL=${redact(env.DATABASE_URL)} does not answer (${answer.message}); fix it or unset it.`);
+    }
+    return found(env.DATABASE_URL, 'env', `Postgres from DATABASE_URL (${redact(env.DATABASE_URL)})`);
+  }
+  if ((await postgresAnswers(LOCAL_POSTGRES_URL, 1000)) === true) {
+    return found(LOCAL_POSTGRES_URL, 'local', 'Postgres answering at 127.0.0.1:5432');
+  }
+  if (options.containers && (await dockerAnswers(env))) {
+    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const container = await new PostgreSqlContainer('postgres:16-alpine').start();
+    const url = container.getConnectionUri().replace(/\/[^/?]*(\?|$)/, '/postgres$1');
+    return { url, source: 'testcontainers', description: `Postgres in a Testcontainers container (${redact(url)})`, stop: async () => void (await container.stop()) };
+  }
+  if (options.embedded) return options.embedded();
+  throw new NoBackingServiceError('Postgres', 'DATABASE_URL', '127.0.0.1:5432');
+}
+
+export async function findRedis(options: LookupOptions = {}): Promise<BackingService> {
+  const env = options.env ?? process.env;
+  if (env.REDIS_URL) {
+    if (!(await redisAnswers(env.REDIS_URL))) {
+      throw new Error(`REDIS_URL=${redact(env.REDIS_URL)} does not answer; fix it or unset it.`);
+    }
+    return found(env.REDIS_URL, 'env', `Redis from REDIS_URL (${redact(env.REDIS_URL)})`);
+  }
+  if (await redisAnswers(LOCAL_REDIS_URL)) {
+    return found(LOCAL_REDIS_URL, 'local', 'Redis answering at 127.0.0.1:6379');
+  }
+  if (options.containers && (await dockerAnswers(env))) {
+    const { RedisContainer } = await import('@testcontainers/redis');
+    const container = await new RedisContainer('redis:7-alpine').start();
+    const url = container.getConnectionUrl();
+    return { url, source: 'testcontainers', description: `Redis in a Testcontainers container (${url})`, stop: async () => void (await container.stop()) };
+  }
+  if (options.embedded) return options.embedded();
+  throw new NoBackingServiceError('Redis', 'REDIS_URL', '127.0.0.1:6379');
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, env, readConfig } from '../src/config.js';
+
+describe('readConfig', () => {
+  const shape = {
+    PORT: env.port({ default: 4567 }),
+    APP_VERSION: env.oneOf(['v1', 'v2'] as const)({ default: 'v1' }),
+    UPSTREAM: env.url()(),
+    DEBUG: env.boolean({ optional: true }),
+    DB: env.hostPort(5432)({ optional: true }),
+  };
+
+  it('parses values and applies defaults', () => {
+    const config = readConfig(shape, { UPSTREAM: 'http://yelb-appserver:4567', DEBUG: 'yes', DB: 'yelb-db' });
+    expect(config.PORT).toBe(4567);
+    expect(config.APP_VERSION).toBe('v1');
+    expect(config.UPSTREAM.host).toBe('yelb-appserver:4567');
+    expect(config.DEBUG).toBe(true);
+    expect(config.DB).toEqual({ host: 'yelb-db', port: 5432 });
+  });
+
+  it('treats an empty string as unset', () => {
+    expect(readConfig(shape, { UPSTREAM: 'http://a', PORT: '' }).PORT).toBe(4567);
+  });
+
+  it('reports every bad variable by name, with the value found and what was expected', () => {
+    let error: unknown;
+    try {
+      readConfig(shape, { PORT: '80800', APP_VERSION: 'v3', DB: 'db:x' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems[0]).toBe('PORT="80800" is invalid (out of range 1..65535): expected a TCP port (1-65535)');
+    expect(problems[1]).toContain('APP_VERSION="v3" is invalid');
+    expect(problems[1]).toContain('one of v1, v2');
+    expect(problems[2]).toBe('UPSTREAM is required: set it to a URL with scheme http or https');
+    expect(problems[3]).toContain('DB="db:x" is invalid (not host[:port])');
+  });
+
+  it('rejects URLs with a scheme the variable does not accept', () => {
+    expect(() => readConfig({ U: env.url(['postgres:', 'postgresql:'])() }, { U: 'http://x' })).toThrow(
+      /U="http:\/\/x" is invalid \(scheme http is not accepted\)/,
+    );
+  });
+});

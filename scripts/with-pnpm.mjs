@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Runs a workspace command with the pnpm version pinned in package.json, installing the
+// dependencies first when they are missing or older than the lockfile. This is what lets the
+// README's commands work through plain `npm run …` on a machine that has only Node and npm.
+//
+//   node scripts/with-pnpm.mjs <command> [args…]   → pnpm exec <command> [args…]
+//   node scripts/with-pnpm.mjs dev | bench          → the workspace's dev / bench entry points
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.replace(/^pnpm@/, '');
+
+/** Entry points that are more than one pnpm call: build what they need, then run them. */
+const compositeCommands = {
+  dev: [
+    ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/dev-stack...', '--filter=./apps/*'],
+    ['node', 'packages/dev-stack/dist/cli.js'],
+  ],
+  bench: [
+    ['turbo', 'run', 'build', '--output-logs=errors-only'],
+    ['node', 'scripts/bench.mjs'],
+  ],
+};
+
+function pnpmCommand() {
+  const agent = process.env.npm_config_user_agent ?? '';
+  if (agent.startsWith(`pnpm/${pinned}`) && process.env.npm_execpath) {
+    return [process.execPath, process.env.npm_execpath];
+  }
+  const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' });
+  if (onPath.status === 0 && onPath.stdout.trim() === pinned) return ['pnpm'];
+  return ['npx', '--yes', `pnpm@${pinned}`];
+}
+
+function needsInstall() {
+  const marker = join(root, 'node_modules', '.modules.yaml');
+  if (!existsSync(marker)) return true;
+  return statSync(join(root, 'pnpm-lock.yaml')).mtimeMs > statSync(marker).mtimeMs;
+}
+
+function run(argv) {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    // The terminal delivers Ctrl-C to the whole process group; forward SIGTERM ourselves.
+    const forward = (signal) => child.kill(signal);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', forward);
+      resolve(code ?? 128 + (constants.signals[signal] ?? 0));
+    });
+    child.on('error', (error) => {
+      console.error(`could not start ${argv[0]}: ${error.message}`);
+      resolve(127);
+    });
+  });
+}
+
+const args = process.argv.slice(2);
+if (args.length === 0) {
+  console.error('usage: node scripts/with-pnpm.mjs <command> [args…]');
+  process.exit(2);
+}
+const pnpm = pnpmCommand();
+if (needsInstall()) {
+  console.error(`▸ installing dependencies with pnpm ${pinned}…`);
+  const code = await run([...pnpm, 'install', '--frozen-lockfile']);
+  if (code !== 0) process.exit(code);
+}
+const steps = compositeCommands[args[0]]
+  ? compositeCommands[args[0]].map((step, i, all) => (i === all.length - 1 ? [...step, ...args.slice(1)] : step))
+  : [args];
+for (const step of steps) {
+  const argv = step[0] === 'node' ? [process.execPath, ...step.slice(1)] : [...pnpm, 'exec', ...step];
+  const code = await run(argv);
+  if (code !== 0) process.exit(code);
+}
