@@ -4,7 +4,7 @@
 // README's commands work through plain `npm run …` on a machine that has only Node and npm.
 //
 //   node scripts/with-pnpm.mjs <command> [args…]   → pnpm exec <command> [args…]
-//   node scripts/with-pnpm.mjs dev | bench          → the workspace's dev / bench entry points
+//   node scripts/with-pnpm.mjs dev | mesh | walkthrough [args…] → the workspace's entry points
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -20,9 +20,11 @@ const compositeCommands = {
     ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/dev-stack...', '--filter=./apps/*'],
     ['node', 'packages/dev-stack/dist/cli.js'],
   ],
-  bench: [
-    ['turbo', 'run', 'build', '--output-logs=errors-only'],
-    ['node', 'scripts/bench.mjs'],
+  // CLIs run from source so a learner's edit to a definition shows at once, with no build step.
+  mesh: [['node', '--conditions=@amw/source', '--import', 'tsx', 'packages/mesh-manifests/src/cli/main.ts']],
+  walkthrough: [
+    ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=./apps/*'],
+    ['node', '--conditions=@amw/source', '--import', 'tsx', 'packages/local-mesh/src/cli/main.ts'],
   ],
 };
 
