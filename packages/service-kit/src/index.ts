@@ -6,6 +6,8 @@ export {
   createServiceApp,
   jsonErrorHandler,
   jsonNotFound,
+  requestMetrics,
+  ROUTE_LABEL,
   runMain,
   startService,
   type RunningService,

@@ -15,24 +15,34 @@ export interface ServiceAppOptions {
   metrics: ServiceMetrics;
 }
 
+/** Handlers that answer outside an Express route can name their metrics label here. */
+export const ROUTE_LABEL = 'routeLabel';
+
+/**
+ * Counts and times every request by route template (never the raw path, so label cardinality
+ * stays bounded whatever clients send), and logs it at debug level.
+ */
+export function requestMetrics(metrics: ServiceMetrics, logger?: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route =
+        (req.route?.path as string | undefined) ?? (res.locals[ROUTE_LABEL] as string | undefined) ?? 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      logger?.debug('request', { method: req.method, path: req.originalUrl, status: res.statusCode });
+    });
+    next();
+  };
+}
+
 /** An Express app with request metrics, `/ping` and `/metrics` already mounted. */
 export function createServiceApp({ logger, metrics }: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      // The route template keeps label cardinality bounded whatever paths clients send.
-      const route = (req.route?.path as string | undefined) ?? 'unmatched';
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      metrics.requests.inc(labels);
-      metrics.duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-      logger.debug('request', { method: req.method, path: req.originalUrl, status: res.statusCode });
-    });
-    next();
-  });
+  app.use(requestMetrics(metrics, logger));
 
   app.get('/ping', (_req, res) => {
     res.status(200).end();
