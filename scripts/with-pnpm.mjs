@@ -47,11 +47,15 @@ function needsInstall() {
 function run(argv) {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
-    // The terminal delivers Ctrl-C to the whole process group; forward SIGTERM ourselves.
+    // The terminal delivers Ctrl-C to the whole process group, so the child already has it: stay
+    // alive until the child has finished stopping. SIGTERM is ours alone: forward it.
     const forward = (signal) => child.kill(signal);
+    const ignore = () => {};
     process.on('SIGTERM', forward);
+    process.on('SIGINT', ignore);
     child.on('exit', (code, signal) => {
       process.off('SIGTERM', forward);
+      process.off('SIGINT', ignore);
       resolve(code ?? 128 + (constants.signals[signal] ?? 0));
     });
     child.on('error', (error) => {

@@ -11,8 +11,14 @@ export interface BackingService {
   /** Connection URL for the server (Postgres: its maintenance database `postgres`). */
   readonly url: string;
   readonly source: BackingSource;
-  /** One line for humans: where it is and why it was chosen. */
+  /** A phrase for humans after "Postgres: " or "Redis: ": where it is and why it was chosen. */
   readonly description: string;
+  /**
+   * True when every database name reaches the same single database (the embedded PGlite):
+   * `CREATE DATABASE` only adds a catalogue row there, and a URL naming any database connects to
+   * the one database. Callers that create a database per test or per app get no isolation.
+   */
+  readonly singleDatabase?: boolean;
   /** Stops what the lookup started; a no-op for servers it found. */
   stop(): Promise<void>;
 }
@@ -49,6 +55,13 @@ export function redact(url: string): string {
   }
 }
 
+/** The URL of another database on the same server (Postgres URLs name the database in the path). */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const parsed = new URL(serverUrl);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
 const found = (url: string, source: BackingSource, description: string): BackingService => ({
   url,
   source,
@@ -63,16 +76,16 @@ export async function findPostgres(options: LookupOptions = {}): Promise<Backing
     if (answer !== true) {
       throw new Error(`DATABASE_URL=${redact(env.DATABASE_URL)} does not answer (${answer.message}); fix it or unset it.`);
     }
-    return found(env.DATABASE_URL, 'env', `Postgres from DATABASE_URL (${redact(env.DATABASE_URL)})`);
+    return found(env.DATABASE_URL, 'env', `server from DATABASE_URL (${redact(env.DATABASE_URL)})`);
   }
   if ((await postgresAnswers(LOCAL_POSTGRES_URL, 1000)) === true) {
-    return found(LOCAL_POSTGRES_URL, 'local', 'Postgres answering at 127.0.0.1:5432');
+    return found(LOCAL_POSTGRES_URL, 'local', 'local server at 127.0.0.1:5432');
   }
   if (options.containers && (await dockerAnswers(env))) {
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:16-alpine').start();
     const url = container.getConnectionUri().replace(/\/[^/?]*(\?|$)/, '/postgres$1');
-    return { url, source: 'testcontainers', description: `Postgres in a Testcontainers container (${redact(url)})`, stop: async () => void (await container.stop()) };
+    return { url, source: 'testcontainers', description: `Testcontainers container (${redact(url)})`, stop: async () => void (await container.stop()) };
   }
   if (options.embedded) return options.embedded();
   throw new NoBackingServiceError('Postgres', 'DATABASE_URL', '127.0.0.1:5432');
@@ -84,16 +97,16 @@ export async function findRedis(options: LookupOptions = {}): Promise<BackingSer
     if (!(await redisAnswers(env.REDIS_URL))) {
       throw new Error(`REDIS_URL=${redact(env.REDIS_URL)} does not answer; fix it or unset it.`);
     }
-    return found(env.REDIS_URL, 'env', `Redis from REDIS_URL (${redact(env.REDIS_URL)})`);
+    return found(env.REDIS_URL, 'env', `server from REDIS_URL (${redact(env.REDIS_URL)})`);
   }
   if (await redisAnswers(LOCAL_REDIS_URL)) {
-    return found(LOCAL_REDIS_URL, 'local', 'Redis answering at 127.0.0.1:6379');
+    return found(LOCAL_REDIS_URL, 'local', 'local server at 127.0.0.1:6379');
   }
   if (options.containers && (await dockerAnswers(env))) {
     const { RedisContainer } = await import('@testcontainers/redis');
     const container = await new RedisContainer('redis:7-alpine').start();
     const url = container.getConnectionUrl();
-    return { url, source: 'testcontainers', description: `Redis in a Testcontainers container (${url})`, stop: async () => void (await container.stop()) };
+    return { url, source: 'testcontainers', description: `Testcontainers container (${url})`, stop: async () => void (await container.stop()) };
   }
   if (options.embedded) return options.embedded();
   throw new NoBackingServiceError('Redis', 'REDIS_URL', '127.0.0.1:6379');
