@@ -1,0 +1,140 @@
+/**
+ * Votes in Postgres. A vote is one atomic `UPDATE … RETURNING`, so concurrent votes are never
+ * lost (the original ran an UPDATE and then a separate SELECT, each on a new connection).
+ * Statements are named so each pooled connection parses them once.
+ */
+import pg from 'pg';
+import type { Logger } from '@amw/service-kit';
+import { DependencyState, DependencyUnavailableError } from './dependency.js';
+import { RESTAURANTS, type Restaurant, type Vote } from './restaurants.js';
+import { SchemaGate } from './schema-gate.js';
+import { ensureSchema } from './schema.js';
+
+export interface VotesStore {
+  getVotes(): Promise<Vote[]>;
+  /** Adds one vote and returns the restaurant's new count. */
+  vote(name: Restaurant): Promise<number>;
+}
+
+export const VOTE_SQL = 'UPDATE restaurants SET count = count + 1 WHERE name = $1 RETURNING count';
+export const GET_VOTES_SQL = 'SELECT name, count FROM restaurants';
+
+export interface PostgresVotesOptions {
+  databaseUrl: string;
+  logger: Logger;
+  /** Connections in the pool; the bench shows where more stop helping. */
+  poolSize?: number;
+  /** Use this pool instead of creating one (the bench shares it with its bare baseline). */
+  pool?: pg.Pool;
+}
+
+export interface PostgresVotes extends VotesStore {
+  readonly pool: pg.Pool;
+  /** Tries to create the schema once; failure is logged and retried in the background. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CONNECTION_TIMEOUT_MS = 3000;
+const QUERY_TIMEOUT_MS = 5000;
+
+/**
+ * Errors from the server about the SQL itself are bugs (500). Errors without a SQLSTATE come from
+ * the connection, and the SQLSTATE classes below mean the server cannot serve us right now: both
+ * say Postgres is unavailable (503).
+ */
+function meansUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return /^(08|53|57P|3D)/.test(code);
+}
+
+export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
+  return new pg.Pool({
+    connectionString: databaseUrl,
+    max: poolSize,
+    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+  });
+}
+
+export function createPostgresVotes(options: PostgresVotesOptions): PostgresVotes {
+  const { databaseUrl, logger } = options;
+  const pool = options.pool ?? createPool(databaseUrl, options.poolSize);
+  const state = new DependencyState('postgres', logger);
+  // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
+  pool.on('error', (error) => state.down(error));
+
+  let schemaProblem: string | undefined;
+  const gate = new SchemaGate({
+    init: () => ensureSchema(databaseUrl, { connectionTimeoutMillis: CONNECTION_TIMEOUT_MS }),
+    onReady: () => {
+      schemaProblem = undefined;
+      logger.info('schema ready', { table: 'restaurants' });
+      state.up();
+    },
+    onFailure: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== schemaProblem) {
+        schemaProblem = message;
+        logger.warn('cannot create the schema yet; retrying in the background', { error });
+      }
+      state.down(error);
+    },
+  });
+
+  const unavailable = (error: unknown) => {
+    state.down(error);
+    return new DependencyUnavailableError('postgres', { cause: error });
+  };
+
+  async function ready(): Promise<void> {
+    try {
+      await gate.whenReady();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async function run<R extends pg.QueryResultRow>(name: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    if (!gate.ready) await ready();
+    try {
+      const result = await pool.query<R>({ name, text, values });
+      if (!state.isUp) state.up();
+      return result;
+    } catch (error) {
+      throw meansUnavailable(error) ? unavailable(error) : error;
+    }
+  }
+
+  return {
+    pool,
+    async start() {
+      await gate.whenReady().catch(() => {});
+    },
+
+    async getVotes() {
+      const { rows } = await run<{ name: string; count: number | null }>('yelb-get-votes', GET_VOTES_SQL);
+      const counts = new Map<string, number>();
+      // char(30) pads names with blanks.
+      for (const row of rows) counts.set(row.name.trimEnd(), row.count ?? 0);
+      return RESTAURANTS.map((name) => ({ name, value: counts.get(name) ?? 0 }));
+    },
+
+    async vote(name) {
+      const { rows } = await run<{ count: number }>('yelb-vote', VOTE_SQL, [name]);
+      if (rows[0]) return rows[0].count;
+      // The seeded row was deleted behind our back: seed it again (at 0) and count this vote.
+      logger.warn('restaurant row missing; seeding it again', { restaurant: name });
+      gate.reset();
+      const retried = await run<{ count: number }>('yelb-vote', VOTE_SQL, [name]);
+      if (!retried.rows[0]) throw new Error(`the restaurants table has no row for ${name} even after seeding`);
+      return retried.rows[0].count;
+    },
+
+    async close() {
+      gate.close();
+      if (!options.pool) await pool.end();
+    },
+  };
+}
