@@ -1,0 +1,16 @@
+/**
+ * @amw/mesh-manifests: every walkthrough's mesh defined once in App Mesh's own shapes, with the
+ * workloads behind it, its steps and its checks; renderers for EKS (kustomize + CloudFormation)
+ * and the guides; validation against Kubernetes' schemas, the App Mesh CRDs and Kong's shapes.
+ */
+export * from './model/index.js';
+export { getWalkthrough, isWalkthroughName, UnknownWalkthroughError, walkthroughs } from './walkthroughs/index.js';
+export { renderEks, clusterFolder, stepFolder, cloudFormationTemplates } from './render/eks/index.js';
+export { deploymentFor, mainContainerName } from './render/eks/deployment.js';
+export { renderDocBlocks, DocBlockError, DOC_BLOCK_TYPES } from './render/docs/blocks.js';
+export { checkCommand, expectedText, requestCommand } from './render/docs/commands.js';
+export { renderTree, diffTree, writeTree, docPath, type TreeDiff } from './render/tree.js';
+export type { RenderedFile } from './render/files.js';
+export { canonical, yamlFile, type CommentedObject } from './render/yaml.js';
+export * from './validate/index.js';
+export * from './lint/index.js';

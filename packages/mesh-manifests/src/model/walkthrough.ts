@@ -1,0 +1,97 @@
+/**
+ * One walkthrough, defined once: its clusters and accounts, every resource in its first state,
+ * the named steps that change them, what a learner calls and checks, and what the original
+ * material got wrong. Renderers, the docs generator and the local mesh all read this.
+ */
+import type { AppMeshResource, ObjectMeta } from './appmesh.js';
+import type { AwsResource } from './aws.js';
+import type { Check, Entry } from './checks.js';
+import type { Ingress, KongConsumer, KongPlugin, Namespace, Secret, Service } from './kubernetes.js';
+import type { Workload } from './workload.js';
+
+export const WALKTHROUGH_NAMES = [
+  'mesh-basics',
+  'ingress-gateway-ecs',
+  'ingress-gateway-eks',
+  'dj-kong-ingress',
+  'yelb-multi-account',
+  'yelb-canary-observability',
+] as const;
+
+export type WalkthroughName = (typeof WALKTHROUGH_NAMES)[number];
+
+/** Everything a cluster holds. Every resource has a `kind` and `metadata.name`. */
+export type Resource =
+  | AppMeshResource
+  | Workload
+  | Namespace
+  | Service
+  | Ingress
+  | Secret
+  | KongPlugin
+  | KongConsumer
+  | AwsResource;
+
+export type ResourceKind = Resource['kind'];
+
+export interface Account {
+  name: string;
+  title: string;
+  /** Example account ID shown in the rendered files until the learner sets theirs. */
+  exampleId: string;
+}
+
+export interface Cluster {
+  /** `main` for single-cluster walkthroughs; rendered into a sub-folder of that name otherwise. */
+  name: string;
+  title: string;
+  /** Name of the EKS or ECS cluster the learner creates. */
+  clusterName: string;
+  account: string;
+  vpcCidr?: string;
+  resources: Resource[];
+}
+
+export type Change =
+  | { op: 'put'; cluster?: string; resource: Resource }
+  | { op: 'delete'; cluster?: string; kind: ResourceKind; name: string; namespace?: string };
+
+export interface Step {
+  name: string;
+  title: string;
+  /** What the learner does and why, one or two sentences. */
+  summary: string;
+  changes: Change[];
+}
+
+export interface SeedCorrection {
+  /** What the original said or did. */
+  original: string;
+  /** What is right, and what this repository does instead. */
+  correction: string;
+}
+
+export interface Walkthrough {
+  name: WalkthroughName;
+  title: string;
+  /** Which source document it comes from. */
+  source: string;
+  teaches: string[];
+  platform: 'eks' | 'ecs';
+  /** Example region in rendered ARNs. */
+  region: string;
+  accounts: Account[];
+  clusters: Cluster[];
+  /**
+   * Ordered; the first step is the starting state (its changes are usually empty), each later one
+   * changes what the previous left.
+   */
+  steps: Step[];
+  entries: Entry[];
+  checks: Check[];
+  corrections: SeedCorrection[];
+}
+
+export function resourceKey(resource: { kind: string; metadata: ObjectMeta }): string {
+  return `${resource.kind}/${resource.metadata.namespace ?? ''}/${resource.metadata.name}`;
+}

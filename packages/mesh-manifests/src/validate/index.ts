@@ -1,0 +1,70 @@
+/**
+ * Validates a rendered tree: every YAML document under a folder is checked against the schema
+ * of its kind (Kubernetes built-ins, App Mesh CRDs, Kong's objects); kustomizations and
+ * CloudFormation templates are skipped here (kustomize and the lint read them).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { APPMESH_API_VERSION } from '../model/appmesh.js';
+import { KONG_API_VERSION } from '../model/kubernetes.js';
+import type { AppMeshValidator } from './appmesh-crds.js';
+import { validateKongCredentials, validateKongObject } from './kong.js';
+import { validateKubernetesObject } from './kubernetes.js';
+
+export { crdDirectoryExists, defaultCrdDirectory, loadAppMeshValidator, type AppMeshValidator } from './appmesh-crds.js';
+export { KONG_KINDS, validateKongCredentials, validateKongObject } from './kong.js';
+export { isKubernetesBuiltin, validateKubernetesObject } from './kubernetes.js';
+
+export interface LoadedObject {
+  file: string;
+  object: Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return yamlFiles(path);
+      return /\.ya?ml$/.test(entry) ? [path] : [];
+    });
+}
+
+/** Kubernetes objects of a tree, without kustomizations and CloudFormation templates. */
+export function loadObjects(root: string): LoadedObject[] {
+  return yamlFiles(root).flatMap((path) =>
+    parseAllDocuments(readFileSync(path, 'utf8'))
+      .map((doc) => doc.toJS() as LoadedObject['object'] | null)
+      .filter((object): object is LoadedObject['object'] => !!object && typeof object === 'object' && 'kind' in object && !('AWSTemplateFormatVersion' in object))
+      .filter((object) => object.kind !== 'Kustomization')
+      .map((object) => ({ file: relative(root, path), object })),
+  );
+}
+
+export interface Problem {
+  file: string;
+  object: string;
+  message: string;
+}
+
+/** Problems of every object; App Mesh objects need the CRD validator (absent: they are reported as unchecked). */
+export function validateObjects(objects: readonly LoadedObject[], appMesh: AppMeshValidator | undefined): Problem[] {
+  const problems: Problem[] = [];
+  const label = (o: LoadedObject) => `${o.object.kind} ${o.object.metadata?.namespace ? `${o.object.metadata.namespace}/` : ''}${o.object.metadata?.name}`;
+  for (const loaded of objects) {
+    const { object } = loaded;
+    const messages =
+      object.apiVersion === APPMESH_API_VERSION
+        ? appMesh
+          ? appMesh.validate(object)
+          : ['App Mesh CRDs not available: not validated']
+        : object.apiVersion === KONG_API_VERSION
+          ? validateKongObject(object)
+          : validateKubernetesObject(object);
+    problems.push(...messages.map((message) => ({ file: loaded.file, object: label(loaded), message })));
+  }
+  const credentials = validateKongCredentials(objects.map((o) => o.object));
+  problems.push(...credentials.map((message) => ({ file: '(kong)', object: 'KongConsumer', message })));
+  return problems;
+}

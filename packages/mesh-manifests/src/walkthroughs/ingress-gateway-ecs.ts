@@ -1,0 +1,294 @@
+/**
+ * ingress-gateway-ecs (seed 004, ECS on Fargate): a virtual gateway routing `/color1` and `/color2`
+ * to two virtual routers of ColorTellers, then TLS inside the mesh in two steps with certificates
+ * from a CA of our own (the seed skipped TLS because ACM Private CA costs money).
+ */
+import type { CertificateAuthority, CloudMapNamespace } from '../model/aws.js';
+import { certificateFiles } from '../model/aws.js';
+import {
+  gatewayRoute,
+  mesh,
+  pingHealthCheck,
+  virtualGateway,
+  virtualNode,
+  virtualRouter,
+  virtualService,
+  weightedTargets,
+} from '../model/build.js';
+import type { ExpectedResponse } from '../model/checks.js';
+import { cloudWatchAgentConfig } from '../model/components.js';
+import type { VirtualGateway, VirtualNode } from '../model/appmesh.js';
+import type { Walkthrough } from '../model/walkthrough.js';
+import type { EcsTaskFacts } from '../model/workload.js';
+import { colorTeller, ENVOY_CONNECTION_FAILURE, gatewayEnvoy } from './shared.js';
+
+const MESH = 'ColorApp-Ingress';
+const DOMAIN = 'default.svc.cluster.local';
+const ENVIRONMENT = 'AppMeshIngressExample';
+const COLORS = ['white', 'blue', 'black', 'red'] as const;
+type Color = (typeof COLORS)[number];
+
+const ca: CertificateAuthority = {
+  kind: 'CertificateAuthority',
+  metadata: { name: 'colorapp-ca' },
+  spec: {
+    commonName: DOMAIN,
+    directory: '/certs',
+    certificates: [{ name: 'colorteller', subjectAlternativeNames: [`*.${DOMAIN}`] }],
+  },
+};
+const tlsFiles = certificateFiles(ca, 'colorteller');
+
+const cloudMap: CloudMapNamespace = {
+  kind: 'CloudMapNamespace',
+  metadata: { name: DOMAIN },
+  spec: {
+    type: 'dns-private',
+    services: [...COLORS.map((c) => `colorteller-${c}`), 'colorgateway'].map((name) => ({
+      name,
+      dnsRecord: { type: 'A' as const, ttl: 300 },
+    })),
+  },
+};
+
+function fargate(proxied: boolean): EcsTaskFacts {
+  return {
+    launchType: 'FARGATE',
+    networkMode: 'awsvpc',
+    cpu: 256,
+    memory: 512,
+    desiredCount: 1,
+    ...(proxied
+      ? {
+          proxyConfiguration: {
+            type: 'APPMESH',
+            containerName: 'envoy',
+            ignoredUid: 1337,
+            proxyIngressPort: 15000,
+            proxyEgressPort: 15001,
+            appPorts: [9080],
+            egressIgnoredIps: ['169.254.170.2', '169.254.169.254'],
+          },
+        }
+      : {}),
+    envoy: proxied
+      ? { user: '1337', adminPort: 9901, appDependsOnHealthyEnvoy: true, ulimitNofile: 15000 }
+      : { adminPort: 9901, appDependsOnHealthyEnvoy: false, ulimitNofile: 15000 },
+  };
+}
+
+function colorNode(color: Color, tls: boolean): VirtualNode {
+  return virtualNode(undefined, `colorteller-${color}-vn`, {
+    listeners: [
+      {
+        portMapping: { port: 9080, protocol: 'http' },
+        healthCheck: pingHealthCheck(),
+        ...(tls
+          ? {
+              tls: {
+                mode: 'STRICT' as const,
+                certificate: { file: { certificateChain: tlsFiles.certificateChain, privateKey: tlsFiles.privateKey } },
+              },
+            }
+          : {}),
+      },
+    ],
+    serviceDiscovery: { dns: { hostname: `colorteller-${color}.${DOMAIN}` } },
+  });
+}
+
+function gateway(trustOurCa: boolean): VirtualGateway {
+  return virtualGateway(undefined, 'colorgateway-vg', {
+    listeners: [{ portMapping: { port: 9080, protocol: 'http' } }],
+    ...(trustOurCa
+      ? { backendDefaults: { clientPolicy: { tls: { validation: { trust: { file: { certificateChain: tlsFiles.caBundle } } } } } } }
+      : {}),
+  });
+}
+
+const said = (color: string): ExpectedResponse => ({ body: { equals: color }, label: color });
+const connectionFailure: ExpectedResponse = {
+  status: 503,
+  body: { equals: ENVOY_CONNECTION_FAILURE },
+  label: 'HTTP 503 with Envoy’s connection-failure text',
+};
+
+export const ingressGatewayEcs: Walkthrough = {
+  name: 'ingress-gateway-ecs',
+  title: 'Ingress gateway on ECS: path routing, weighted routers and TLS inside the mesh',
+  source: 'seed 004 (a hands-on report of the AWS "howto-ingress-gateway" walkthrough on ECS Fargate)',
+  teaches: [
+    'a virtual gateway run by an Envoy task behind a Network Load Balancer, with gateway routes that rewrite the matched prefix to `/`',
+    'two virtual routers each splitting 1:1 between two virtual nodes',
+    'ECS task facts for App Mesh: the APPMESH proxy configuration, Envoy as UID 1337, the app waiting for a healthy Envoy, Cloud Map DNS',
+    'TLS between the gateway and the nodes with file-based certificates from a CA of our own, switched on node by node',
+  ],
+  platform: 'ecs',
+  region: 'us-west-2',
+  accounts: [{ name: 'main', title: 'your AWS account', exampleId: '111122223333' }],
+  clusters: [
+    {
+      name: 'main',
+      title: 'ECS cluster on Fargate',
+      clusterName: ENVIRONMENT,
+      account: 'main',
+      vpcCidr: '10.0.0.0/16',
+      resources: [
+        mesh(MESH, {}),
+        cloudMap,
+        ca,
+        ...COLORS.flatMap((color) => [
+          colorTeller(undefined, `colorteller-${color}`, {
+            color,
+            port: 9080,
+            podLabels: { app: 'colorteller', color },
+            extra: { meshIdentity: { virtualNode: `colorteller-${color}-vn` }, ecs: fargate(true) },
+          }),
+          colorNode(color, false),
+        ]),
+        ...([
+          ['colorteller-vr-1', 'colorteller-route-1', 'colorteller-1', { 'colorteller-white-vn': 1, 'colorteller-blue-vn': 1 }],
+          ['colorteller-vr-2', 'colorteller-route-2', 'colorteller-2', { 'colorteller-black-vn': 1, 'colorteller-red-vn': 1 }],
+        ] as const).flatMap(([router, route, svc, weights]) => [
+          virtualRouter(undefined, router, {
+            listeners: [{ portMapping: { port: 9080, protocol: 'http' } }],
+            routes: [{ name: route, httpRoute: { match: { prefix: '/tell' }, action: { weightedTargets: weightedTargets(weights) } } }],
+          }),
+          virtualService(undefined, `${svc}.${DOMAIN}`, { provider: { virtualRouter: { virtualRouterRef: { name: router } } } }),
+        ]),
+        gateway(false),
+        ...([
+          ['colorgateway-route-1', '/color1', 'colorteller-1'],
+          ['colorgateway-route-2', '/color2', 'colorteller-2'],
+        ] as const).map(([name, prefix, svc]) =>
+          gatewayRoute(undefined, name, {
+            httpRoute: {
+              match: { prefix },
+              action: { target: { virtualService: { virtualServiceRef: { name: `${svc}.${DOMAIN}` } } } },
+            },
+          }),
+        ),
+        gatewayEnvoy(undefined, 'colorgateway', {
+          port: 9080,
+          podLabels: { app: 'colorgateway' },
+          extra: {
+            meshIdentity: { virtualGateway: 'colorgateway-vg' },
+            proxyEnv: { ENABLE_ENVOY_STATS_TAGS: '1', ENABLE_ENVOY_DOG_STATSD: '1', STATSD_PORT: '8125' },
+            sidecars: ['cloudwatch-agent'],
+            sidecarEnv: { 'cloudwatch-agent': { CW_CONFIG_CONTENT: cloudWatchAgentConfig(`${ENVIRONMENT}/gateway-envoy/StatsD`) } },
+            ecs: fargate(false),
+            notes: ['Envoy is the task’s main container (no proxy configuration); an NLB forwards TCP 80 to its 9080.'],
+          },
+        }),
+      ],
+    },
+  ],
+  steps: [
+    { name: 'plain', title: 'Plain HTTP', summary: 'Create the mesh and the services; traffic inside the mesh is plain HTTP.', changes: [] },
+    {
+      name: 'partial-tls',
+      title: 'TLS on the white node only',
+      summary:
+        'The white node’s listener requires TLS with its certificate from our CA, and the gateway trusts that CA for every backend, so the nodes still on plain HTTP stop answering the gateway.',
+      changes: [
+        { op: 'put', resource: colorNode('white', true) },
+        { op: 'put', resource: gateway(true) },
+      ],
+    },
+    {
+      name: 'full-tls',
+      title: 'TLS on every node',
+      summary: 'The blue, black and red nodes require TLS too; every colour answers again, now over TLS.',
+      changes: (['blue', 'black', 'red'] as const).map((color) => ({ op: 'put' as const, resource: colorNode(color, true) })),
+    },
+  ],
+  entries: [
+    {
+      name: 'gateway',
+      title: 'the Network Load Balancer in front of the gateway',
+      kind: 'load-balancer',
+      service: { name: 'colorgateway' },
+      port: 80,
+      envVar: 'COLORAPP_ENDPOINT',
+    },
+    { name: 'gateway-admin', title: 'the gateway Envoy’s admin port', kind: 'envoy-admin', workload: { name: 'colorgateway' }, port: 9901 },
+  ],
+  checks: [
+    {
+      name: 'color1',
+      title: '/color1 reaches colorteller-1: white or blue',
+      request: { entry: 'gateway', path: '/color1/tell' },
+      until: 'plain',
+      expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...said('blue'), weight: 1 }] },
+      explain: 'The gateway route rewrites /color1 to /, so the router sees /tell and splits it 1:1.',
+    },
+    {
+      name: 'color2',
+      title: '/color2 reaches colorteller-2: black or red',
+      request: { entry: 'gateway', path: '/color2/tell' },
+      until: 'plain',
+      expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('black'), weight: 1 }, { ...said('red'), weight: 1 }] },
+    },
+    {
+      name: 'color1-partial-tls',
+      title: 'With TLS on white only, blue fails',
+      step: 'partial-tls',
+      until: 'partial-tls',
+      request: { entry: 'gateway', path: '/color1/tell' },
+      expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...connectionFailure, weight: 1 }] },
+      explain: 'The gateway now opens TLS to every backend; blue still listens in plain HTTP, so the handshake fails.',
+    },
+    {
+      name: 'color2-partial-tls',
+      title: 'With TLS on white only, black and red fail',
+      step: 'partial-tls',
+      until: 'partial-tls',
+      request: { entry: 'gateway', path: '/color2/tell' },
+      expect: { kind: 'always', response: connectionFailure },
+    },
+    {
+      name: 'color1-full-tls',
+      title: 'With TLS everywhere, /color1 answers white or blue again',
+      step: 'full-tls',
+      request: { entry: 'gateway', path: '/color1/tell' },
+      expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...said('blue'), weight: 1 }] },
+    },
+    {
+      name: 'color2-full-tls',
+      title: 'With TLS everywhere, /color2 answers black or red again',
+      step: 'full-tls',
+      request: { entry: 'gateway', path: '/color2/tell' },
+      expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('black'), weight: 1 }, { ...said('red'), weight: 1 }] },
+    },
+    {
+      name: 'gateway-handshakes',
+      title: 'The gateway’s stats count TLS handshakes with the nodes',
+      step: 'partial-tls',
+      request: { entry: 'gateway-admin', path: '/stats' },
+      expect: {
+        kind: 'always',
+        response: { body: { matches: 'cluster\\.\\S*colorteller-white-vn\\S*\\.ssl\\.handshake: [1-9]' }, label: 'a non-zero `ssl.handshake` counter for the white node’s cluster' },
+      },
+      explain: 'Run it after a few /color1 requests: each new connection from the gateway to the white node is one handshake.',
+    },
+  ],
+  corrections: [
+    {
+      original: 'The original README says the `/color1` route targets colorteller-2.',
+      correction: 'The mesh scripts wire `/color1` to colorteller-1 (white and blue) and `/color2` to colorteller-2 (black and red); so does this definition.',
+    },
+    {
+      original: 'TLS needed ACM Private CA, so the seed deleted every TLS block and never tried it.',
+      correction:
+        'TLS uses file-based certificates (`certificate.file`, `validation.trust.file`) issued by a CA of our own; the two TLS steps are part of the walkthrough.',
+    },
+    {
+      original: 'Envoy’s identity was given with `APPMESH_VIRTUAL_NODE_NAME`.',
+      correction: 'Current App Mesh Envoy images read `APPMESH_RESOURCE_ARN` (`mesh/<mesh>/virtualNode/<node>` or `…/virtualGateway/<gateway>`).',
+    },
+    {
+      original: 'The seed used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).',
+      correction: 'One current image from the public ECR gallery, set in one place for every rendering.',
+    },
+  ],
+};

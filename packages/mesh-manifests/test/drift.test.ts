@@ -1,0 +1,18 @@
+/**
+ * The committed k8s/ tree and the generated blocks of docs/walkthroughs are exactly what the
+ * definitions render: byte for byte, with no stale file left behind.
+ */
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../src/cli/context.js';
+import { diffTree, renderTree } from '../src/render/tree.js';
+import { walkthroughs } from '../src/walkthroughs/index.js';
+
+describe('committed tree', () => {
+  it('matches a fresh rendering (run `pnpm mesh render` and commit the result when this fails)', () => {
+    const root = repositoryRoot();
+    const files = renderTree(root, walkthroughs);
+    expect(files.some((f) => f.path.startsWith('k8s/'))).toBe(true);
+    expect(files.filter((f) => f.path.startsWith('docs/walkthroughs/'))).toHaveLength(walkthroughs.length);
+    expect(diffTree(root, files)).toEqual({ created: [], changed: [], removed: [] });
+  });
+});
