@@ -1,0 +1,128 @@
+/**
+ * The admin interface of a local proxy, shaped like Envoy's on port 9901: `/ready`,
+ * `/server_info`, `/stats` (text, `?filter=`, `?format=json|prometheus`), `/stats/prometheus`,
+ * `/clusters`, `/listeners`, `/config_dump`. What a learner curls on App Mesh works here.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ProxyRuntime } from './runtime.js';
+
+export const PROXY_VERSION = '1.29.6-amw-local-mesh';
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=UTF-8'): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-cache, max-age=0', 'x-content-type-options': 'nosniff' });
+  res.end(body);
+}
+
+function filterFrom(url: URL): RegExp | undefined | Error {
+  const filter = url.searchParams.get('filter');
+  if (filter === null || filter === '') return undefined;
+  try {
+    return new RegExp(filter);
+  } catch {
+    return new Error(`Invalid re2 regex`);
+  }
+}
+
+function uptime(runtime: ProxyRuntime): string {
+  return `${Math.floor((Date.now() - runtime.startedAt) / 1000)}s`;
+}
+
+function serverInfo(runtime: ProxyRuntime): object {
+  const node = runtime.config?.node;
+  return {
+    version: `amw-local-mesh/${PROXY_VERSION}/Clean/RELEASE/BoringSSL`,
+    state: runtime.live ? 'LIVE' : 'PRE_INITIALIZING',
+    hot_restart_version: 'disabled',
+    command_line_options: { base_id: '0', concurrency: 1, log_level: 'info', mode: 'Serve' },
+    node: node ? { id: node.id, cluster: node.resourceArn, metadata: { mesh: node.mesh, kind: node.kind, account_group: node.cluster } } : {},
+    uptime_current_epoch: uptime(runtime),
+    uptime_all_epochs: uptime(runtime),
+  };
+}
+
+/** Envoy's config dump envelope, holding what the control plane sent. */
+function configDump(runtime: ProxyRuntime): object {
+  const config = runtime.config;
+  const lastUpdated = new Date().toISOString();
+  return {
+    configs: [
+      { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap: { node: config?.node ?? {} } },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
+        version_info: config?.version,
+        dynamic_active_clusters: (config?.clusters ?? []).map((cluster) => ({ version_info: config?.version, cluster, last_updated: lastUpdated })),
+      },
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
+        version_info: config?.version,
+        dynamic_listeners: (config?.listeners ?? []).map((listener) => ({
+          name: listener.name,
+          active_state: { version_info: config?.version, listener, last_updated: lastUpdated },
+        })),
+      },
+      { '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump', passthrough: config?.passthrough ?? {}, tracing: config?.tracing ?? null },
+    ],
+  };
+}
+
+export function handleAdmin(runtime: ProxyRuntime, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://admin');
+  const path = url.pathname;
+  switch (path) {
+    case '/ready':
+      send(res, runtime.live ? 200 : 503, runtime.live ? 'LIVE\n' : 'PRE_INITIALIZING\n');
+      return;
+    case '/server_info':
+      send(res, 200, JSON.stringify(serverInfo(runtime), null, 2) + '\n', 'application/json');
+      return;
+    case '/stats/prometheus':
+      send(res, 200, runtime.stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
+      return;
+    case '/stats': {
+      const filter = filterFrom(url);
+      if (filter instanceof Error) {
+        send(res, 400, `${filter.message}\n`);
+        return;
+      }
+      const format = url.searchParams.get('format');
+      if (format === 'json') send(res, 200, JSON.stringify(runtime.stats.json(filter), null, 2) + '\n', 'application/json');
+      else if (format === 'prometheus') send(res, 200, runtime.stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
+      else if (format === null || format === 'text') send(res, 200, runtime.stats.text(filter));
+      else send(res, 400, `usage: /stats?format=(json|prometheus|text)\n`);
+      return;
+    }
+    case '/clusters': {
+      const lines = runtime.allClusters().flatMap((cluster) => {
+        const settings = cluster.current;
+        return [
+          `${settings.name}::default_priority::max_connections::${settings.maxConnections ?? 1024}`,
+          `${settings.name}::default_priority::max_pending_requests::${settings.maxPendingRequests ?? 1024}`,
+          ...cluster.describeHosts(),
+        ];
+      });
+      send(res, 200, lines.join('\n') + (lines.length ? '\n' : ''));
+      return;
+    }
+    case '/listeners':
+      send(res, 200, Object.entries(runtime.listenerPorts()).map(([name, port]) => `${name}::127.0.0.1:${port}`).join('\n') + '\n');
+      return;
+    case '/config_dump':
+      send(res, 200, JSON.stringify(configDump(runtime), null, 2) + '\n', 'application/json');
+      return;
+    case '/':
+      send(res, 200, ['/clusters', '/config_dump', '/listeners', '/ready', '/server_info', '/stats', '/stats/prometheus'].join('\n') + '\n');
+      return;
+    default:
+      send(res, 404, `invalid path: ${path}\n`);
+  }
+}
+
+export async function startAdmin(runtime: ProxyRuntime, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => handleAdmin(runtime, req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}

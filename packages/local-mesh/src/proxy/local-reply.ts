@@ -1,0 +1,27 @@
+/**
+ * Answers a proxy gives itself, with Envoy's status codes, bodies and access-log response flags,
+ * so what a learner sees locally is what they would have seen from App Mesh.
+ */
+
+export interface LocalReply {
+  status: number;
+  body: string;
+  /** Envoy response flag for the access log. */
+  flag: string;
+}
+
+const CONNECT_ERROR = 'upstream connect error or disconnect/reset before headers. reset reason:';
+
+export const LOCAL_REPLIES = {
+  /** No virtual host or route matched (egress filter DROP_ALL, or a path no route covers). */
+  noRoute: { status: 404, body: '', flag: 'NR' },
+  /** The chosen cluster has no endpoint to send to. */
+  noHealthyUpstream: { status: 503, body: 'no healthy upstream', flag: 'UH' },
+  /** The route points at a cluster the proxy does not know. */
+  noCluster: { status: 503, body: '', flag: 'NC' },
+  connectionFailure: { status: 503, body: `${CONNECT_ERROR} connection failure`, flag: 'UF' },
+  connectionTermination: { status: 503, body: `${CONNECT_ERROR} connection termination`, flag: 'UC' },
+  protocolError: { status: 503, body: `${CONNECT_ERROR} protocol error`, flag: 'UPE' },
+  overflow: { status: 503, body: `${CONNECT_ERROR} overflow`, flag: 'UO' },
+  timeout: { status: 504, body: 'upstream request timeout', flag: 'UT' },
+} satisfies Record<string, LocalReply>;
