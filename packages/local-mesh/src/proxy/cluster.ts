@@ -5,7 +5,8 @@
  * their connections and health.
  */
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
-import { UpstreamConnection, UpstreamError, type Endpoint, type UpstreamTls } from '../http1/client-connection.js';
+import type { UpstreamError} from '../http1/client-connection.js';
+import { UpstreamConnection, type Endpoint, type UpstreamTls } from '../http1/client-connection.js';
 import type { Stats } from './stats.js';
 
 export interface ClusterTls {
