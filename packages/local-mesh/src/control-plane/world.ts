@@ -39,6 +39,8 @@ export interface InstancePorts {
   egress?: number;
   /** The proxy's admin port (Envoy's 9901). */
   admin?: number;
+  /** Kong's own admin port (its sidecar has `admin`). */
+  kongAdmin?: number;
   /** TCP egress listeners, one per TCP virtual service the node calls, by virtual service key. */
   tcpEgress: Record<string, number>;
   /** Gateways and Kong: the mesh port of each listener → its local port. */

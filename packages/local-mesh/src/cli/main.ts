@@ -1,0 +1,218 @@
+/**
+ * `pnpm walkthrough <command>`: run walkthroughs on this machine.
+ *
+ *   up <name> [--step s]     start one walkthrough (default: its last step)
+ *   step <name> <step>       move a running walkthrough to another step, without a restart
+ *   status <name>            what a running walkthrough serves, as JSON
+ *   list                     the walkthroughs and their steps
+ *   dev                      start every walkthrough at once (what `pnpm dev` runs)
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { findRepoRoot } from '@amw/dev-stack';
+import { colourCode, colourEnabled, paint, type SupervisorEvent } from '@amw/dev-stack/supervisor';
+import { getWalkthrough, isWalkthroughName, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
+import { WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
+import { PROXY_ENTRY, appEntry } from '../orchestrator/launch.js';
+import { databaseFor, findBacking, needsBacking } from './backing.js';
+
+class UsageError extends Error {}
+
+const repoRoot = findRepoRoot();
+const stateDir = join(repoRoot, '.local-mesh');
+const colour = colourEnabled(process.stdout);
+
+/** Stable local ports per walkthrough, so the URLs in the guides work: 20100, 20200, … */
+export function portBaseOf(walkthrough: Walkthrough): number {
+  return 20000 + 100 * (walkthroughs.indexOf(walkthrough) + 1);
+}
+
+function walkthroughArg(name: string): Walkthrough {
+  if (!isWalkthroughName(name)) throw new UsageError(`unknown walkthrough "${name}"; choose one of: ${walkthroughs.map((w) => w.name).join(', ')}`);
+  return getWalkthrough(name);
+}
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function processReporter(quietOutput: boolean): (event: SupervisorEvent) => void {
+  const prefix = (name: string, mark: string) => paint(`${name} ${mark}`, colourCode(name), colour);
+  return (event) => {
+    if (event.type === 'output') {
+      if (!quietOutput) say(`${prefix(event.name, '|')} ${event.line}`);
+    } else if (event.type === 'exited' && !event.expected) {
+      say(`${prefix(event.name, '▸')} exited on its own (${event.signal ? `signal ${event.signal}` : `code ${event.code}`})`);
+    } else if (event.type === 'waiting' && event.elapsedMs > 5000) {
+      say(`${prefix(event.name, '▸')} still waiting for ${event.target}${event.reason ? ` (${event.reason})` : ''}`);
+    }
+  };
+}
+
+function runReporter(event: RunEvent): void {
+  switch (event.type) {
+    case 'step':
+      say(`▸ ${event.walkthrough}: applying step "${event.step}" (${event.starting} to start, ${event.stopping} to stop)`);
+      break;
+    case 'configured':
+      say(`▸ ${event.walkthrough}: configuration v${event.version} sent to ${event.proxies} proxies`);
+      break;
+    case 'instance-ready':
+      say(`  ✓ ${event.name} ready (${(event.elapsedMs / 1000).toFixed(1)}s)`);
+      break;
+  }
+}
+
+function checkBuilt(): void {
+  const missing = [PROXY_ENTRY, ...(['colorteller', 'music', 'dj', 'yelb-appserver', 'yelb-ui'] as const).map(appEntry)].filter((p) => !existsSync(join(repoRoot, p)));
+  if (missing.length > 0) throw new UsageError(`not built yet: ${missing.join(', ')}; run \`pnpm build\` (or \`pnpm walkthrough …\` from the repository root, which builds first)`);
+}
+
+function printReady(run: WalkthroughRun): void {
+  const { entries, admin } = run.urls;
+  say('');
+  say(`${run.walkthrough.name} is ready at step "${run.step}" — ${run.walkthrough.title}`);
+  for (const entry of run.walkthrough.entries) {
+    const at = entries[entry.name];
+    if (!at) continue;
+    const hint = entry.kind === 'exec' ? `(as ${entry.workload.name}: curl -x ${at} <url>)` : entry.kind === 'envoy-admin' ? '(Envoy admin)' : '';
+    say(`  ${entry.name.padEnd(18)} ${at.padEnd(24)} ${entry.title} ${hint}`.trimEnd());
+  }
+  say(`  ${'Envoy admin'.padEnd(18)} ${Object.entries(admin).map(([n, u]) => `${n} ${u}`).join(', ')}`);
+  say(`  steps: ${run.walkthrough.steps.map((s) => (s.name === run.step ? `[${s.name}]` : s.name)).join(' → ')}   (pnpm walkthrough step ${run.walkthrough.name} <step>)`);
+}
+
+async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean }): Promise<WalkthroughRun[]> {
+  checkBuilt();
+  const needs = list.map(needsBacking).reduce((a, b) => ({ postgres: a.postgres || b.postgres, redis: a.redis || b.redis }), { postgres: false, redis: false });
+  const backing = await findBacking(needs, say);
+  for (const line of backing.describe) say(`▸ ${line}`);
+  const runs: WalkthroughRun[] = [];
+  let stopping = false;
+  const stopAll = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n▸ ${signal}: stopping every process`);
+    await Promise.all(runs.map((r) => r.stop()));
+    for (const service of backing.services) await service.stop();
+    say('▸ stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stopAll('SIGINT'));
+  process.on('SIGTERM', () => void stopAll('SIGTERM'));
+  for (const walkthrough of list) {
+    const run = await WalkthroughRun.start({
+      walkthrough,
+      ...(options.step ? { step: options.step } : {}),
+      repoRoot,
+      stateDir,
+      portBase: portBaseOf(walkthrough),
+      backing: backing.urls,
+      databaseName: databaseFor(walkthrough),
+      redisDb: walkthroughs.indexOf(walkthrough) + 1,
+      onEvent: runReporter,
+      onProcessEvent: processReporter(options.quiet),
+    });
+    runs.push(run);
+  }
+  for (const run of runs) printReady(run);
+  say('');
+  for (const run of runs) say(JSON.stringify(run.readyLine()));
+  return runs;
+}
+
+function readRunFile(walkthrough: Walkthrough): { controlPlane: string } {
+  const file = join(stateDir, 'run', `${walkthrough.name}.json`);
+  if (!existsSync(file)) throw new UsageError(`${walkthrough.name} is not running; start it with \`pnpm walkthrough up ${walkthrough.name}\``);
+  return JSON.parse(readFileSync(file, 'utf8')) as { controlPlane: string };
+}
+
+async function callRun(walkthrough: Walkthrough, path: string, method = 'GET'): Promise<unknown> {
+  const { controlPlane } = readRunFile(walkthrough);
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, controlPlane), { method });
+  } catch {
+    throw new UsageError(`${walkthrough.name} is not answering at ${controlPlane}; it may have stopped — start it again with \`pnpm walkthrough up ${walkthrough.name}\``);
+  }
+  const body = (await res.json()) as { error?: string };
+  if (!res.ok) throw new UsageError(body.error ?? `${method} ${path} answered ${res.status}`);
+  return body;
+}
+
+export function program(): Command {
+  const cli = new Command('walkthrough')
+    .description('Run the App Mesh walkthroughs on this machine, through the local mesh.')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  cli
+    .command('up')
+    .argument('<name>', 'walkthrough name')
+    .option('--step <step>', 'start at this step (default: the last one)')
+    .option('--quiet', 'hide the processes’ own output')
+    .description('start a walkthrough and keep it running until Ctrl-C')
+    .action(async (name: string, opts: { step?: string; quiet?: boolean }) => {
+      const walkthrough = walkthroughArg(name);
+      if (opts.step && !walkthrough.steps.some((s) => s.name === opts.step)) {
+        throw new UsageError(`walkthrough ${name} has no step "${opts.step}"; its steps are: ${walkthrough.steps.map((s) => s.name).join(', ')}`);
+      }
+      await startRuns([walkthrough], { ...(opts.step ? { step: opts.step } : {}), quiet: Boolean(opts.quiet) });
+      await new Promise(() => {});
+    });
+  cli
+    .command('dev')
+    .option('--quiet', 'hide the processes’ own output')
+    .description('start every walkthrough at once, each on its own ports')
+    .action(async (opts: { quiet?: boolean }) => {
+      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet) });
+      await new Promise(() => {});
+    });
+  cli
+    .command('step')
+    .argument('<name>', 'walkthrough name')
+    .argument('<step>', 'step to move to')
+    .description('move a running walkthrough to another step, as kubectl apply would')
+    .action(async (name: string, step: string) => {
+      const walkthrough = walkthroughArg(name);
+      if (!walkthrough.steps.some((s) => s.name === step)) {
+        throw new UsageError(`walkthrough ${name} has no step "${step}"; its steps are: ${walkthrough.steps.map((s) => s.name).join(', ')}`);
+      }
+      say(JSON.stringify(await callRun(walkthrough, `/v1/steps/${encodeURIComponent(step)}`, 'POST')));
+    });
+  cli
+    .command('status')
+    .argument('<name>', 'walkthrough name')
+    .description('what a running walkthrough serves, as JSON')
+    .action(async (name: string) => {
+      say(JSON.stringify(await callRun(walkthroughArg(name), '/v1/state'), null, 2));
+    });
+  cli
+    .command('list')
+    .description('the walkthroughs and their steps')
+    .action(() => {
+      for (const w of walkthroughs) say(`${w.name.padEnd(28)} ${w.platform.toUpperCase().padEnd(4)} ports ${portBaseOf(w)}+  steps: ${w.steps.map((s) => s.name).join(' → ')}`);
+    });
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      process.stderr.write(`walkthrough: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`walkthrough: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+  });
+}

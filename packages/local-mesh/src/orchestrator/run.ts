@@ -1,0 +1,288 @@
+/**
+ * One walkthrough running on this machine. It reconciles like a cluster does: the walkthrough's
+ * state at a step says which instances should run and what the mesh looks like; the run starts
+ * and stops processes to match, registers instances in the local Cloud Map, and streams every
+ * proxy its new configuration — so moving to another step changes the running mesh without a
+ * restart, as `kubectl apply` would.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
+import { supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
+import { CloudMapRegistry } from '../control-plane/cloud-map.js';
+import { Resolver } from '../control-plane/resolve.js';
+import { ConfigStreamServer } from '../control-plane/stream.js';
+import { MeshWorld, type Endpoint, type Instance } from '../control-plane/world.js';
+import { CertificateStore } from '../tls/cert-store.js';
+import { entryUrls, type EntryUrls } from './entries.js';
+import { PortAllocator, assignPorts, plannedInstances } from './instances.js';
+import { processName, processSpecs, type LaunchContext } from './launch.js';
+import { XrayDaemon } from './xray-daemon.js';
+
+export interface BackingUrls {
+  /** Server URL (Postgres: its maintenance database). */
+  postgres?: string;
+  redis?: string;
+}
+
+export interface RunOptions {
+  walkthrough: Walkthrough;
+  /** Step to start at; default: the last one (everything applied). */
+  step?: string;
+  repoRoot: string;
+  /** Where run files, certificates and the like live (`.local-mesh` at the repo root). */
+  stateDir: string;
+  /** Ports from here upwards (stable URLs); absent: any free ports. */
+  portBase?: number;
+  backing: BackingUrls;
+  databaseName: string;
+  redisDb: number;
+  onEvent?: (event: RunEvent) => void;
+  /** Supervisor events (process output, readiness) as they happen. */
+  onProcessEvent?: (event: SupervisorEvent) => void;
+}
+
+export type RunEvent =
+  | { type: 'step'; walkthrough: string; step: string; starting: number; stopping: number }
+  | { type: 'instance-ready'; walkthrough: string; name: string; elapsedMs: number }
+  | { type: 'configured'; walkthrough: string; proxies: number; version: string };
+
+function endpointOf(url: string | undefined, defaultPort: number): Endpoint | undefined {
+  if (!url) return undefined;
+  const parsed = new URL(url);
+  return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || defaultPort) };
+}
+
+function sameWorkload(a: Instance, b: Instance): boolean {
+  return JSON.stringify(a.workload) === JSON.stringify(b.workload);
+}
+
+export class WalkthroughRun {
+  readonly cloudMap = new CloudMapRegistry();
+  readonly xray = new XrayDaemon();
+  private readonly stream: ConfigStreamServer;
+  private readonly ports: PortAllocator;
+  private instances = new Map<string, Instance>();
+  private groups = new Map<string, ProcessGroup>();
+  private version = 0;
+  private certs: CertificateStore | undefined;
+  private world: MeshWorld | undefined;
+  private clusters: ClusterState[] = [];
+  private stepName: string;
+  private applying: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  private constructor(private readonly options: RunOptions) {
+    this.ports = new PortAllocator(options.portBase);
+    this.stepName = options.step ?? options.walkthrough.steps.at(-1)!.name;
+    this.stream = new ConfigStreamServer((req, res) => this.api(req, res));
+  }
+
+  static async start(options: RunOptions): Promise<WalkthroughRun> {
+    const run = new WalkthroughRun(options);
+    stepIndex(options.walkthrough, run.stepName);
+    try {
+      await run.stream.listen();
+      await run.xray.listen();
+      await run.reconcile(run.stepName);
+      await run.writeRunFile();
+    } catch (error) {
+      await run.stop();
+      throw error;
+    }
+    return run;
+  }
+
+  get walkthrough(): Walkthrough {
+    return this.options.walkthrough;
+  }
+
+  get step(): string {
+    return this.stepName;
+  }
+
+  get controlPlaneUrl(): string {
+    return this.stream.url;
+  }
+
+  get runFile(): string {
+    return join(this.options.stateDir, 'run', `${this.walkthrough.name}.json`);
+  }
+
+  get urls(): EntryUrls {
+    return entryUrls(this.walkthrough, this.currentWorld(), [...this.instances.values()]);
+  }
+
+  /** What `pnpm walkthrough up` prints once everything is ready, and scripts read. */
+  readyLine(): { walkthrough: string; step: string; entries: Record<string, string>; admin: Record<string, string> } {
+    const { entries, admin } = this.urls;
+    return { walkthrough: this.walkthrough.name, step: this.stepName, entries, admin };
+  }
+
+  instanceList(): Instance[] {
+    return [...this.instances.values()];
+  }
+
+  /** Moves the running mesh to another step (forwards or back), like `kubectl apply` of that state. */
+  applyStep(step: string): Promise<void> {
+    stepIndex(this.walkthrough, step);
+    const next = this.applying.then(() => this.reconcile(step));
+    this.applying = next.catch(() => {});
+    return next;
+  }
+
+  private currentWorld(): MeshWorld {
+    if (!this.world) throw new Error('the run has not started');
+    return this.world;
+  }
+
+  private context(): LaunchContext {
+    return {
+      repoRoot: this.options.repoRoot,
+      controlPlaneUrl: this.stream.url,
+      ...(this.options.backing.postgres ? { postgresUrl: this.options.backing.postgres } : {}),
+      ...(this.options.backing.redis ? { redisUrl: this.options.backing.redis } : {}),
+      databaseName: this.options.databaseName,
+      redisDb: this.options.redisDb,
+      xrayDaemon: this.xray.address,
+      label: this.walkthrough.name,
+    };
+  }
+
+  private async reconcile(step: string): Promise<void> {
+    if (this.stopped) throw new Error('the run is stopped');
+    const walkthrough = this.walkthrough;
+    this.clusters = stateAt(walkthrough, step);
+    const backing = {
+      ...(endpointOf(this.options.backing.postgres, 5432) ? { postgres: endpointOf(this.options.backing.postgres, 5432)! } : {}),
+      ...(endpointOf(this.options.backing.redis, 6379) ? { redis: endpointOf(this.options.backing.redis, 6379)! } : {}),
+    };
+    const planned = plannedInstances(walkthrough, this.clusters, backing);
+    const world = new MeshWorld(walkthrough, this.clusters, planned, this.cloudMap);
+    await assignPorts(world, planned, this.instances, this.ports);
+
+    const authorities = this.clusters.flatMap((c) => c.resources.filter((r): r is CertificateAuthority => r.kind === 'CertificateAuthority'));
+    this.certs ??= await CertificateStore.prepare(authorities, join(this.options.stateDir, 'certs', walkthrough.name));
+
+    const starting = planned.filter((i) => !this.instances.has(i.key) || !sameWorkload(this.instances.get(i.key)!, i));
+    const stopping = [...this.instances.values()].filter((old) => {
+      const now = planned.find((i) => i.key === old.key);
+      return !now || !sameWorkload(old, now);
+    });
+    this.options.onEvent?.({ type: 'step', walkthrough: walkthrough.name, step, starting: starting.length, stopping: stopping.length });
+
+    // Stop first what goes away or changes (a Deployment rolled to a new spec).
+    await Promise.all(stopping.map((i) => this.stopInstance(i.key)));
+    this.instances = new Map(planned.map((i) => [i.key, i]));
+    this.world = world;
+    this.stepName = step;
+    this.registerInCloudMap(world, planned);
+    this.publish(world);
+    await this.startAll(world, starting);
+    await this.writeRunFile();
+  }
+
+  /** The App Mesh controller's part: Cloud Map services of `awsCloudMap` nodes, and their pods. */
+  private registerInCloudMap(world: MeshWorld, instances: Instance[]): void {
+    for (const { object: ns } of world.all('CloudMapNamespace')) {
+      this.cloudMap.createNamespace(ns.metadata.name, ns.spec.type === 'http' ? 'HTTP' : 'DNS_PRIVATE');
+      for (const svc of ns.spec.services ?? []) this.cloudMap.createService(ns.metadata.name, svc.name);
+    }
+    for (const snapshot of this.cloudMap.snapshot()) {
+      for (const instance of snapshot.instances) this.cloudMap.deregisterInstance(snapshot.namespace, snapshot.service, instance.instanceId);
+    }
+    for (const instance of instances) {
+      if (instance.identity?.kind !== 'VirtualNode' || instance.ports.ingress === undefined) continue;
+      const node = world.get('VirtualNode', instance.cluster, instance.identity.namespace, instance.identity.name);
+      const sd = node?.object.spec.serviceDiscovery?.awsCloudMap;
+      if (!sd) continue;
+      this.cloudMap.createNamespace(sd.namespaceName, 'HTTP');
+      this.cloudMap.createService(sd.namespaceName, sd.serviceName);
+      this.cloudMap.registerInstance(sd.namespaceName, sd.serviceName, instance.podName, {
+        ...instance.workload.spec.podLabels,
+        AWS_INSTANCE_IPV4: '127.0.0.1',
+        AWS_INSTANCE_PORT: String(instance.ports.ingress),
+        'k8s.io/pod': instance.podName,
+        ...(instance.namespace ? { 'k8s.io/namespace': instance.namespace } : {}),
+      });
+    }
+  }
+
+  private publish(world: MeshWorld): void {
+    const version = String(++this.version);
+    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address }).all();
+    for (const config of configs) this.stream.publish(config);
+    this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });
+  }
+
+  private async startAll(world: MeshWorld, instances: Instance[]): Promise<void> {
+    // A few at a time: a 2-core machine starting twenty Node processes at once helps nobody.
+    const queue = [...instances];
+    const context = this.context();
+    const worker = async () => {
+      for (let instance = queue.shift(); instance; instance = queue.shift()) {
+        const specs = processSpecs(world, instance, context);
+        if (specs.length === 0) continue;
+        const started = Date.now();
+        const group = await supervise(specs, {
+          ...(this.options.onProcessEvent ? { onEvent: this.options.onProcessEvent } : {}),
+          readyTimeoutMs: 60_000,
+          onChildExit: 'keep',
+        });
+        this.groups.set(instance.key, group);
+        this.options.onEvent?.({ type: 'instance-ready', walkthrough: this.walkthrough.name, name: processName(context, instance), elapsedMs: Date.now() - started });
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+  }
+
+  private async stopInstance(key: string): Promise<void> {
+    const group = this.groups.get(key);
+    this.groups.delete(key);
+    await group?.stop('the step removes or changes this workload');
+  }
+
+  private async writeRunFile(): Promise<void> {
+    await mkdir(join(this.options.stateDir, 'run'), { recursive: true });
+    await writeFile(this.runFile, JSON.stringify({ pid: process.pid, controlPlane: this.stream.url, ...this.readyLine() }, null, 2) + '\n');
+  }
+
+  /** The run's own API, next to the configuration streams: state, steps, traces, Cloud Map. */
+  private api(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = new URL(req.url ?? '/', 'http://run');
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2) + '\n');
+      return true;
+    };
+    if (req.method === 'GET' && url.pathname === '/v1/state') {
+      return json(200, { ...this.readyLine(), steps: this.walkthrough.steps.map((s) => s.name) });
+    }
+    if (req.method === 'GET' && url.pathname === '/v1/cloudmap') return json(200, this.cloudMap.snapshot());
+    if (req.method === 'GET' && url.pathname === '/v1/traces') return json(200, this.xray.recent(Number(url.searchParams.get('limit') ?? 20)));
+    const trace = /^\/v1\/traces\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && trace) return json(200, this.xray.trace(decodeURIComponent(trace[1]!)));
+    const step = /^\/v1\/steps\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'POST' && step) {
+      const name = decodeURIComponent(step[1]!);
+      if (!this.walkthrough.steps.some((s) => s.name === name)) {
+        return json(404, { error: `walkthrough ${this.walkthrough.name} has no step "${name}"`, steps: this.walkthrough.steps.map((s) => s.name) });
+      }
+      this.applyStep(name).then(
+        () => json(200, this.readyLine()),
+        (error: unknown) => json(500, { error: error instanceof Error ? error.message : String(error) }),
+      );
+      return true;
+    }
+    return false;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all([...this.groups.keys()].map((key) => this.stopInstance(key)));
+    await this.stream.close();
+    this.xray.close();
+    await rm(this.runFile, { force: true });
+  }
+}
