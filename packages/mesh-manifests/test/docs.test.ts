@@ -39,7 +39,7 @@ describe('guides', () => {
   it('reports an unknown block type, an unknown step and an unclosed block with file and line', () => {
     const w = getWalkthrough('mesh-basics');
     expect(() => renderDocBlocks('a\n\n<!-- generated:chart -->\n<!-- /generated -->', w, 'g.md')).toThrow(
-      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell'),
+      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell, ecs-setup, ecs-deploy, ecs-step, ecs-cleanup, appmesh-cli'),
     );
     expect(() => renderDocBlocks('<!-- generated:checks step=later -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: walkthrough mesh-basics has no step "later"/);
     expect(() => renderDocBlocks('<!-- generated:object kind=VirtualNode name=vnode-9 -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: no VirtualNode vnode-9/);

@@ -1,6 +1,6 @@
 /**
- * The committed k8s/ tree and the generated blocks of docs/walkthroughs are exactly what the
- * definitions render: byte for byte, with no stale file left behind.
+ * The committed k8s/ and ecs/ trees (App Mesh CLI JSON included) and the generated blocks of
+ * docs/walkthroughs are exactly what the definitions render: byte for byte, with no stale file left behind.
  */
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../src/cli/context.js';
@@ -12,6 +12,8 @@ describe('committed tree', () => {
     const root = repositoryRoot();
     const files = renderTree(root, walkthroughs);
     expect(files.some((f) => f.path.startsWith('k8s/'))).toBe(true);
+    expect(files.some((f) => f.path.startsWith('ecs/'))).toBe(true);
+    expect(files.some((f) => /^(k8s|ecs)\/[^/]+\/(.+\/)?appmesh-cli\/mesh\.sh$/.test(f.path))).toBe(true);
     expect(files.filter((f) => f.path.startsWith('docs/walkthroughs/'))).toHaveLength(walkthroughs.length);
     expect(diffTree(root, files)).toEqual({ created: [], changed: [], removed: [] });
   });

@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { cloudmapCommand } from './commands/cloudmap.js';
 import { lintCommand } from './commands/lint.js';
 import { listCommand } from './commands/list.js';
 import { renderCommand } from './commands/render.js';
@@ -13,7 +14,7 @@ import { showCommand } from './commands/show.js';
 import { validateCommand } from './commands/validate.js';
 import { CommandFailure, repositoryRoot, UsageError, type CliCommand, type CliContext } from './context.js';
 
-const COMMANDS: CliCommand[] = [renderCommand, validateCommand, lintCommand, listCommand, showCommand];
+const COMMANDS: CliCommand[] = [renderCommand, validateCommand, lintCommand, listCommand, showCommand, cloudmapCommand];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('mesh')

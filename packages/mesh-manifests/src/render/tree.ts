@@ -1,16 +1,19 @@
 /**
  * Everything `pnpm mesh render` produces, compared with and written to the repository: the k8s/
- * tree (every file in it is generated) and the generated blocks of the guides in docs/walkthroughs.
+ * and ecs/ trees (every file in them is generated, the App Mesh CLI JSON included) and the
+ * generated blocks of the guides in docs/walkthroughs.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Walkthrough } from '../model/walkthrough.js';
 import { renderDocBlocks } from './docs/blocks.js';
+import { renderCliJson } from './cli-json/index.js';
+import { renderEcs } from './ecs/index.js';
 import { renderEks } from './eks/index.js';
 import type { RenderedFile } from './files.js';
 
 /** Folders entirely owned by the renderers: a file in them that is not rendered is stale. */
-export const GENERATED_ROOTS = ['k8s'];
+export const GENERATED_ROOTS = ['k8s', 'ecs'];
 
 export function docPath(walkthrough: Walkthrough): string {
   return `docs/walkthroughs/${walkthrough.name}.md`;
@@ -27,7 +30,7 @@ export class MissingGuideError extends Error {
 export function renderTree(root: string, all: readonly Walkthrough[]): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const walkthrough of all) {
-    files.push(...renderEks(walkthrough));
+    files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough));
     const guide = docPath(walkthrough);
     const full = join(root, guide);
     if (!existsSync(full)) throw new MissingGuideError(guide);

@@ -13,14 +13,14 @@ export const renderCommand: CliCommand = {
   register(program, context) {
     program
       .command('render')
-      .description('render k8s/ and the generated blocks of docs/walkthroughs from the definitions, and print what changed')
+      .description('render k8s/, ecs/ and the generated blocks of docs/walkthroughs from the definitions, and print what changed')
       .option('--check', 'change nothing; fail (exit 1) if the committed files differ from a fresh rendering')
       .action((options: { check?: boolean }) => {
         const files = renderTree(context.root, walkthroughs);
         if (options.check) {
           const count = report(context, diffTree(context.root, files), { created: 'missing', changed: 'differs', removed: 'stale' });
           if (count) throw new CommandFailure(`${count} generated file(s) out of date: run \`pnpm mesh render\` and commit the result`);
-          context.out(`k8s/ and docs/walkthroughs are up to date (${files.length} files)`);
+          context.out(`k8s/, ecs/ and docs/walkthroughs are up to date (${files.length} files)`);
           return;
         }
         const count = report(context, writeTree(context.root, files), { created: 'created', changed: 'updated', removed: 'removed' });

@@ -13,6 +13,7 @@ import type { Resource, Walkthrough } from '../../model/walkthrough.js';
 import { mainContainerName } from '../eks/deployment.js';
 import { logicalId } from '../eks/cloudformation.js';
 import { cloudFormationTemplates, clusterFolder, deployCommand, stepFolder } from '../eks/index.js';
+import { ECS_DOC_BLOCKS } from '../ecs/docs.js';
 import { yamlFile } from '../yaml.js';
 import { checkCommand, entryOf, entrySetup, expectedText } from './commands.js';
 
@@ -171,6 +172,7 @@ const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> =
   deploy: deployBlock,
   'ecs-tasks': ecsTasksBlock,
   shell: execHint,
+  ...ECS_DOC_BLOCKS,
 };
 
 export const DOC_BLOCK_TYPES = Object.keys(RENDERERS);

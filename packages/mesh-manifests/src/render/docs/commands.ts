@@ -7,6 +7,7 @@ import { describeBody } from '../../model/checks.js';
 import { stateAt } from '../../model/state.js';
 import type { Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
+import { ecsAdminCommand, ecsEntrySetup } from '../ecs/docs.js';
 import { mainContainerName } from '../eks/deployment.js';
 
 function quote(text: string): string {
@@ -32,9 +33,7 @@ export function entryOf(walkthrough: Walkthrough, name: string): Entry {
 /** How the guide finds an entry's address once (a load balancer's hostname into a variable). */
 export function entrySetup(walkthrough: Walkthrough, entry: Entry): string | undefined {
   if (entry.kind !== 'load-balancer') return undefined;
-  if (walkthrough.platform === 'ecs') {
-    return `export ${entry.envVar}=<DNS name of the load balancer in front of ${entry.service.name}>`;
-  }
+  if (walkthrough.platform === 'ecs') return ecsEntrySetup(walkthrough, entry);
   const ns = entry.service.namespace ? ` -n ${entry.service.namespace}` : '';
   return `export ${entry.envVar}=$(kubectl${ns} get service ${entry.service.name} -o jsonpath='{.status.loadBalancer.ingress[0].hostname}')`;
 }
@@ -61,7 +60,7 @@ export function requestCommand(walkthrough: Walkthrough, check: Check): string {
       return `kubectl${ns} exec deploy/${entry.workload.name} -c ${container} -- ${call}`;
     }
     case 'envoy-admin': {
-      if (walkthrough.platform === 'ecs') return `curl -s http://<${entry.workload.name} task address>:${entry.port}${check.request.path}`;
+      if (walkthrough.platform === 'ecs') return ecsAdminCommand(walkthrough, entry, check.request.path);
       const ns = entry.workload.namespace ? ` -n ${entry.workload.namespace}` : '';
       return `kubectl${ns} exec deploy/${entry.workload.name} -c envoy -- curl -s http://localhost:${entry.port}${check.request.path}`;
     }
