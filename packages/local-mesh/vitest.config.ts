@@ -3,5 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['@amw/source'] },
   ssr: { resolve: { conditions: ['@amw/source'] } },
-  test: { include: ['test/**/*.test.ts'] },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The end-to-end files start dozens of processes each: one file at a time on a 2-core machine.
+    fileParallelism: false,
+  },
 });

@@ -27,6 +27,10 @@ export interface AppserverConfig {
   readonly redisFrom: string;
   /** `HOSTNAME` when set; the appserver falls back to the OS hostname. */
   readonly hostname: string | undefined;
+  /** Where X-Ray segments go (`AWS_XRAY_DAEMON_ADDRESS`, the X-Ray SDKs' variable); unset: no tracing. */
+  readonly xrayDaemonAddress: string | undefined;
+  /** What traces call the database (`TRACE_DATABASE_NAME`, default: its host). */
+  readonly traceDatabaseName: string;
 }
 
 interface Endpoint {
@@ -84,6 +88,8 @@ export function readAppserverConfig(source: Env = process.env): AppserverConfig 
       DATABASE_URL: env.url(['postgres:', 'postgresql:'])({ optional: true }),
       REDIS_URL: env.url(['redis:', 'rediss:'])({ optional: true }),
       HOSTNAME: env.string({ optional: true }),
+      AWS_XRAY_DAEMON_ADDRESS: env.hostPort(2000)({ optional: true }),
+      TRACE_DATABASE_NAME: env.string({ optional: true }),
       YELB_DB_SERVER_ENDPOINT: customEndpoint(
         customMode && !present(source, 'DATABASE_URL'),
         'Postgres',
@@ -127,6 +133,8 @@ export function readAppserverConfig(source: Env = process.env): AppserverConfig 
     databaseFrom: database.from,
     redisFrom: redis.from,
     hostname: raw.HOSTNAME,
+    xrayDaemonAddress: raw.AWS_XRAY_DAEMON_ADDRESS ? `${raw.AWS_XRAY_DAEMON_ADDRESS.host}:${raw.AWS_XRAY_DAEMON_ADDRESS.port}` : undefined,
+    traceDatabaseName: raw.TRACE_DATABASE_NAME ?? new URL(database.url).hostname,
   };
 }
 

@@ -20,6 +20,7 @@ runMain('yelb-appserver', async () => {
     redisUrl: config.redisUrl,
     appVersion: config.appVersion,
     ...(config.hostname ? { hostname: config.hostname } : {}),
+    ...(config.xrayDaemonAddress ? { tracing: { daemonAddress: config.xrayDaemonAddress, databaseName: config.traceDatabaseName } } : {}),
     logger,
     handleSignals: true,
   });

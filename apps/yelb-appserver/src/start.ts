@@ -3,7 +3,7 @@
  * and other packages' tests (the UI, the local mesh) start real appservers with it.
  */
 import { hostname as osHostname } from 'node:os';
-import { createLogger, createMetrics, startService, type Logger, type RunningService } from '@amw/service-kit';
+import { createLogger, createMetrics, createTracing, startService, type Logger, type RunningService } from '@amw/service-kit';
 import { createAppserverApp } from './app.js';
 import { DEFAULT_PORT, type AppVersion } from './config.js';
 import { createRedisPageviews } from './pageviews.js';
@@ -24,6 +24,8 @@ export interface AppserverOptions {
   handleSignals?: boolean;
   /** Postgres connections; defaults to 10. */
   poolSize?: number;
+  /** X-Ray: the daemon (host:port) and the name traces give the database. */
+  tracing?: { daemonAddress: string; databaseName: string };
 }
 
 /** The canary demos tell v2 apart by this hostname, exactly as the original v2 image did. */
@@ -40,7 +42,13 @@ const REDIS_START_WAIT_MS = 2000;
 export async function startAppserver(options: AppserverOptions): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ service: 'yelb-appserver' });
   const appVersion = options.appVersion ?? 'v1';
-  const votes = createPostgresVotes({ databaseUrl: options.databaseUrl, logger, ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
+  const tracing = createTracing(options.tracing?.daemonAddress);
+  const votes = createPostgresVotes({
+    databaseUrl: options.databaseUrl,
+    logger,
+    ...(options.poolSize ? { poolSize: options.poolSize } : {}),
+    ...(options.tracing ? { tracing: { tracing, traceName: options.tracing.databaseName } } : {}),
+  });
   const pageviews = createRedisPageviews({ redisUrl: options.redisUrl, logger });
   const closeDependencies = async () => {
     await Promise.all([votes.close(), pageviews.close()]);
@@ -58,7 +66,8 @@ export async function startAppserver(options: AppserverOptions): Promise<Running
     });
     return await startService({
       name: 'yelb-appserver',
-      handler: app,
+      // Each request runs inside the trace its Envoy started, so queries join it as spans.
+      handler: options.tracing ? (req, res) => tracing.run(req.headers['x-amzn-trace-id'], () => app(req, res)) : app,
       port: options.port ?? DEFAULT_PORT,
       ...(options.host ? { host: options.host } : {}),
       logger,

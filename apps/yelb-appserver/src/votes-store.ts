@@ -4,7 +4,7 @@
  * Statements are named so each pooled connection parses them once.
  */
 import pg from 'pg';
-import type { Logger } from '@amw/service-kit';
+import { createTracing, type Logger, type Tracing } from '@amw/service-kit';
 import { DependencyState, DependencyUnavailableError } from './dependency.js';
 import { RESTAURANTS, type Restaurant, type Vote } from './restaurants.js';
 import { SchemaGate } from './schema-gate.js';
@@ -26,6 +26,8 @@ export interface PostgresVotesOptions {
   poolSize?: number;
   /** Use this pool instead of creating one (the bench shares it with its bare baseline). */
   pool?: pg.Pool;
+  /** Adds a span per query to the request's X-Ray trace, named `traceName`. */
+  tracing?: { tracing: Tracing; traceName: string };
 }
 
 export interface PostgresVotes extends VotesStore {
@@ -60,6 +62,11 @@ export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
 
 export function createPostgresVotes(options: PostgresVotesOptions): PostgresVotes {
   const { databaseUrl, logger } = options;
+  const redactedUrl = (() => {
+    const url = new URL(databaseUrl);
+    url.password = '';
+    return url.toString();
+  })();
   const pool = options.pool ?? createPool(databaseUrl, options.poolSize);
   const state = new DependencyState('postgres', logger);
   // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.
@@ -96,10 +103,16 @@ export function createPostgresVotes(options: PostgresVotesOptions): PostgresVote
     }
   }
 
+  const tracing = options.tracing?.tracing ?? createTracing(undefined);
+  const traceFields = (text: string) => ({
+    namespace: 'remote',
+    sql: { url: redactedUrl, database_type: 'PostgreSQL', sanitized_query: text },
+  });
+
   async function run<R extends pg.QueryResultRow>(name: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (!gate.ready) await ready();
     try {
-      const result = await pool.query<R>({ name, text, values });
+      const result = await tracing.subsegment(options.tracing?.traceName ?? 'postgres', traceFields(text), () => pool.query<R>({ name, text, values }));
       if (!state.isUp) state.up();
       return result;
     } catch (error) {

@@ -14,3 +14,13 @@ export {
   type ServiceAppOptions,
   type StartOptions,
 } from './server.js';
+export {
+  createTracing,
+  formatTraceHeader,
+  newSegmentId,
+  newTraceId,
+  parseTraceHeader,
+  sendSegment,
+  type TraceHeader,
+  type Tracing,
+} from './xray.js';

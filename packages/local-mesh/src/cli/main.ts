@@ -83,8 +83,30 @@ function printReady(run: WalkthroughRun): void {
   say(`  steps: ${run.walkthrough.steps.map((s) => (s.name === run.step ? `[${s.name}]` : s.name)).join(' → ')}   (pnpm walkthrough step ${run.walkthrough.name} <step>)`);
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One run per walkthrough: a second would fight the first for its ports and its run file. */
+function refuseIfRunning(list: Walkthrough[]): void {
+  for (const walkthrough of list) {
+    const file = join(stateDir, 'run', `${walkthrough.name}.json`);
+    if (!existsSync(file)) continue;
+    const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
+    if (pid !== process.pid && pidAlive(pid)) {
+      throw new UsageError(`${walkthrough.name} is already running (pid ${pid}); stop it with Ctrl-C there, or use \`pnpm walkthrough step ${walkthrough.name} <step>\``);
+    }
+  }
+}
+
 async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean }): Promise<WalkthroughRun[]> {
   checkBuilt();
+  refuseIfRunning(list);
   const needs = list.map(needsBacking).reduce((a, b) => ({ postgres: a.postgres || b.postgres, redis: a.redis || b.redis }), { postgres: false, redis: false });
   const backing = await findBacking(needs, say);
   for (const line of backing.describe) say(`▸ ${line}`);

@@ -18,20 +18,47 @@ function clusterOf(walkthrough: Walkthrough, entry: Entry): string {
   return entry.cluster ?? walkthrough.clusters[0]!.name;
 }
 
-function instanceOf(instances: Instance[], cluster: string, workload: { name: string; namespace?: string }): Instance | undefined {
+function instanceOf(instances: readonly Instance[], cluster: string, workload: { name: string; namespace?: string }): Instance | undefined {
   return instances.find((i) => i.cluster === cluster && i.workload.metadata.name === workload.name && i.namespace === workload.namespace);
 }
 
-/** The local port a load balancer's Service reaches: a gateway's or Kong's listener, else the pod's sidecar ingress. */
-export function loadBalancerPort(world: MeshWorld, entry: Extract<Entry, { kind: 'load-balancer' }>, cluster: string): number | undefined {
+type LoadBalancerEntry = Extract<Entry, { kind: 'load-balancer' }>;
+
+/**
+ * The instance a load balancer sends to and the container port it targets: the pods of a
+ * Kubernetes Service, or (ECS, no Services) the service's tasks, i.e. the workload of that name.
+ */
+export function loadBalancerTarget(world: MeshWorld, instances: readonly Instance[], entry: LoadBalancerEntry, cluster: string): { instance: Instance; port?: number } | undefined {
   const service = world.get('Service', cluster, entry.service.namespace, entry.service.name);
-  if (!service) return undefined;
-  const port = service.object.spec.ports.find((p) => p.port === entry.port) ?? service.object.spec.ports[0];
-  const pod = world.podsOf(service)[0];
-  if (!port || !pod) return undefined;
-  const target = typeof port.targetPort === 'number' ? port.targetPort : pod.workload.spec.ports.find((p) => p.name === port.targetPort)?.port;
-  if (target !== undefined && pod.ports.listeners[target] !== undefined) return pod.ports.listeners[target];
-  return pod.ports.ingress ?? pod.ports.app;
+  if (service) {
+    const port = service.object.spec.ports.find((p) => p.port === entry.port) ?? service.object.spec.ports[0];
+    const pod = world.podsOf(service)[0];
+    if (!pod) return undefined;
+    const target = typeof port?.targetPort === 'number' ? port.targetPort : pod.workload.spec.ports.find((p) => p.name === port?.targetPort)?.port;
+    return { instance: pod, ...(target !== undefined ? { port: target } : {}) };
+  }
+  const task = instanceOf([...instances], cluster, entry.service);
+  return task ? { instance: task, ...(task.workload.spec.ports[0] ? { port: task.workload.spec.ports[0].port } : {}) } : undefined;
+}
+
+/** The local port behind a load balancer: a gateway's or Kong's listener, else the sidecar's ingress. */
+export function loadBalancerPort(world: MeshWorld, instances: readonly Instance[], entry: LoadBalancerEntry, cluster: string): number | undefined {
+  const target = loadBalancerTarget(world, instances, entry, cluster);
+  if (!target) return undefined;
+  const { instance, port } = target;
+  if (port !== undefined && instance.ports.listeners[port] !== undefined) return instance.ports.listeners[port];
+  return instance.ports.ingress ?? instance.ports.app;
+}
+
+/** Instances behind the walkthrough's load balancers: they get the first ports of the range. */
+export function entryInstanceKeys(walkthrough: Walkthrough, world: MeshWorld, instances: readonly Instance[]): Set<string> {
+  const keys = new Set<string>();
+  for (const entry of walkthrough.entries) {
+    if (entry.kind !== 'load-balancer') continue;
+    const target = loadBalancerTarget(world, instances, entry, clusterOf(walkthrough, entry));
+    if (target) keys.add(target.instance.key);
+  }
+  return keys;
 }
 
 export function entryUrls(walkthrough: Walkthrough, world: MeshWorld, instances: Instance[]): EntryUrls {
@@ -39,7 +66,7 @@ export function entryUrls(walkthrough: Walkthrough, world: MeshWorld, instances:
   for (const entry of walkthrough.entries) {
     const cluster = clusterOf(walkthrough, entry);
     if (entry.kind === 'load-balancer') {
-      const port = loadBalancerPort(world, entry, cluster);
+      const port = loadBalancerPort(world, instances, entry, cluster);
       if (port !== undefined) entries[entry.name] = url(port);
     } else {
       const instance = instanceOf(instances, cluster, entry.workload);

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { isOurApp, meshIdentityOf, type ClusterState, type VirtualService, type Walkthrough, type Workload } from '@amw/mesh-manifests';
+import { entryInstanceKeys } from './entries.js';
 import { virtualServiceKey, type Endpoint, type Instance, type MeshWorld, type Scoped } from '../control-plane/world.js';
 
 /** Hands out local ports: from a base upwards when given one (stable URLs), else any free port. */
@@ -106,11 +107,7 @@ export function plannedInstances(walkthrough: Walkthrough, clusters: readonly Cl
  * (gateways, Kong, load-balanced UIs) are served first, so they sit at the start of the range.
  */
 export async function assignPorts(world: MeshWorld, instances: Instance[], previous: Map<string, Instance>, ports: PortAllocator): Promise<void> {
-  const entryWorkloads = new Set<string>();
-  for (const service of world.all('Service')) {
-    if (service.object.spec.type !== 'LoadBalancer') continue;
-    for (const pod of world.podsOf(service)) entryWorkloads.add(pod.key);
-  }
+  const entryWorkloads = entryInstanceKeys(world.walkthrough, world, instances);
   const ordered = [...instances].sort((a, b) => Number(entryWorkloads.has(b.key)) - Number(entryWorkloads.has(a.key)));
   for (const instance of ordered) {
     const before = previous.get(instance.key)?.ports;

@@ -47,15 +47,18 @@ function withEndpoint(url: string, endpoint: Endpoint, path: string): string {
 }
 
 /** The TCP backends a node calls, by which component serves them. */
-function tcpBackends(world: MeshWorld, instance: Instance): { postgres?: number; redis?: number } {
-  const out: { postgres?: number; redis?: number } = {};
+function tcpBackends(world: MeshWorld, instance: Instance): { postgres?: number; redis?: number; postgresName?: string } {
+  const out: { postgres?: number; redis?: number; postgresName?: string } = {};
   for (const [key, port] of Object.entries(instance.ports.tcpEgress)) {
     const [cluster, namespace, name] = key.split('/') as [string, string, string];
     const vs = world.get('VirtualService', cluster, namespace === '' ? undefined : namespace, name);
     const ref = vs?.object.spec.provider?.virtualNode;
     const node = vs && ref ? world.virtualNode(vs.cluster, vs.object.metadata.namespace, ref.virtualNodeRef, ref.virtualNodeARN) : undefined;
     const component = node ? world.instancesOf(node)[0]?.workload.spec.component : undefined;
-    if (component === 'postgres') out.postgres = port;
+    if (component === 'postgres') {
+      out.postgres = port;
+      out.postgresName = world.awsName(vs!.object);
+    }
     if (component === 'redis') out.redis = port;
   }
   return out;
@@ -108,7 +111,11 @@ export function processSpecs(world: MeshWorld, instance: Instance, context: Laun
       const tcp = tcpBackends(world, instance);
       if (tcp.postgres !== undefined && context.postgresUrl) env.DATABASE_URL = withEndpoint(context.postgresUrl, { host: '127.0.0.1', port: tcp.postgres }, `/${context.databaseName}`);
       if (tcp.redis !== undefined && context.redisUrl) env.REDIS_URL = withEndpoint(context.redisUrl, { host: '127.0.0.1', port: tcp.redis }, `/${context.redisDb}`);
-      if (instance.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1' && context.xrayDaemon) env.AWS_XRAY_DAEMON_ADDRESS = context.xrayDaemon;
+      if (instance.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1' && context.xrayDaemon) {
+        env.AWS_XRAY_DAEMON_ADDRESS = context.xrayDaemon;
+        // The database is a loopback port here; traces should still call it by its mesh name.
+        if (tcp.postgresName) env.TRACE_DATABASE_NAME = tcp.postgresName;
+      }
     }
     specs.push({
       name: processName(context, instance),

@@ -178,9 +178,33 @@ export class WalkthroughRun {
     this.world = world;
     this.stepName = step;
     this.registerInCloudMap(world, planned);
-    this.publish(world);
+    const version = this.publish(world);
     await this.startAll(world, starting);
+    await this.waitForRollout(version);
     await this.writeRunFile();
+  }
+
+  /** Like `kubectl rollout status`: returns once every proxy runs the configuration just pushed. */
+  private async waitForRollout(version: string, timeoutMs = 15_000): Promise<void> {
+    const admins = [...this.instances.values()].flatMap((i) => [i.ports.admin, i.ports.kongAdmin]).filter((p): p is number => p !== undefined);
+    const deadline = Date.now() + timeoutMs;
+    const lagging = new Set(admins);
+    while (lagging.size > 0) {
+      await Promise.all(
+        [...lagging].map(async (port) => {
+          try {
+            const res = await fetch(`http://127.0.0.1:${port}/server_info`);
+            const info = (await res.json()) as { config_version?: string | null };
+            if (info.config_version === version) lagging.delete(port);
+          } catch {
+            // Not answering yet: try again.
+          }
+        }),
+      );
+      if (lagging.size === 0) return;
+      if (Date.now() > deadline) throw new Error(`proxies on admin ports ${[...lagging].join(', ')} did not apply configuration v${version} within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** The App Mesh controller's part: Cloud Map services of `awsCloudMap` nodes, and their pods. */
@@ -209,11 +233,12 @@ export class WalkthroughRun {
     }
   }
 
-  private publish(world: MeshWorld): void {
+  private publish(world: MeshWorld): string {
     const version = String(++this.version);
     const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address }).all();
     for (const config of configs) this.stream.publish(config);
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });
+    return version;
   }
 
   private async startAll(world: MeshWorld, instances: Instance[]): Promise<void> {

@@ -38,6 +38,8 @@ function serverInfo(runtime: ProxyRuntime): object {
     node: node ? { id: node.id, cluster: node.resourceArn, metadata: { mesh: node.mesh, kind: node.kind, account_group: node.cluster } } : {},
     uptime_current_epoch: uptime(runtime),
     uptime_all_epochs: uptime(runtime),
+    // Not in Envoy's answer: which control-plane push this proxy runs, for rollout waits.
+    config_version: runtime.config?.version ?? null,
   };
 }
 

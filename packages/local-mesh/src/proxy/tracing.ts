@@ -3,53 +3,10 @@
  * proxy receives on its ingress listener becomes a segment named after the virtual node, linked
  * to its caller through the `x-amzn-trace-id` header, and is sent to the X-Ray daemon over UDP.
  */
-import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
+import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader, sendSegment } from '@amw/service-kit';
 import { getHeader, setHeader } from '../http1/head.js';
 import type { ProxyConfig } from './config.js';
 import type { RuntimeHooks } from './runtime.js';
-
-export interface TraceHeader {
-  root: string;
-  parent?: string;
-  sampled: boolean;
-}
-
-export function parseTraceHeader(value: string | undefined): TraceHeader | undefined {
-  if (!value) return undefined;
-  const fields = Object.fromEntries(
-    value.split(';').map((part) => {
-      const [k, v] = part.split('=');
-      return [k!.trim(), (v ?? '').trim()];
-    }),
-  );
-  if (!fields.Root || !/^1-[0-9a-f]{8}-[0-9a-f]{24}$/.test(fields.Root)) return undefined;
-  return { root: fields.Root, ...(fields.Parent ? { parent: fields.Parent } : {}), sampled: fields.Sampled !== '0' };
-}
-
-export function newTraceId(now = Date.now()): string {
-  return `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
-}
-
-export function newSegmentId(): string {
-  return randomBytes(8).toString('hex');
-}
-
-/** Sends one segment document the way the X-Ray SDKs talk to the daemon. */
-export function sendSegment(socket: Socket, daemonAddress: string, segment: object): void {
-  const [host, port] = daemonAddress.split(':');
-  const payload = Buffer.from(`{"format":"json","version":1}\n${JSON.stringify(segment)}`);
-  socket.send(payload, Number(port), host, () => {});
-}
-
-let udp: Socket | undefined;
-function udpSocket(): Socket {
-  if (!udp) {
-    udp = createSocket('udp4');
-    udp.unref();
-  }
-  return udp;
-}
 
 interface TraceState {
   root: string;
@@ -70,14 +27,14 @@ export function tracingHooks(getConfig: () => ProxyConfig | undefined): RuntimeH
           if (incoming && !incoming.sampled) return;
           const state: TraceState = { root: incoming?.root ?? newTraceId(), id: newSegmentId(), ...(incoming?.parent ? { parent: incoming.parent } : {}) };
           traces.set(ctx, state);
-          setHeader(upstream.headers, 'x-amzn-trace-id', `Root=${state.root};Parent=${state.id};Sampled=1`);
+          setHeader(upstream.headers, 'x-amzn-trace-id', formatTraceHeader(state.root, state.id));
         },
         onComplete: (ctx, entry) => {
           const config = getConfig();
           const state = traces.get(ctx);
           if (!config?.tracing || !state) return;
           const start = entry.startTime.getTime() / 1000;
-          sendSegment(udpSocket(), config.tracing.daemonAddress, {
+          sendSegment(config.tracing.daemonAddress, {
             trace_id: state.root,
             id: state.id,
             ...(state.parent ? { parent_id: state.parent } : {}),

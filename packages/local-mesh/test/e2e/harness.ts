@@ -1,0 +1,69 @@
+/**
+ * Starts walkthroughs for end-to-end tests: real apps, real proxies, real Postgres and Redis,
+ * in a state directory of the test's own, and proves afterwards that no process was left behind.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findRepoRoot } from '@amw/dev-stack';
+import type { TestPostgres, TestRedis } from '@amw/dev-stack/testing';
+import type { Walkthrough } from '@amw/mesh-manifests';
+import { CheckClient } from '../../src/checks/runner.js';
+import { WalkthroughRun } from '../../src/orchestrator/run.js';
+
+export interface Started {
+  run: WalkthroughRun;
+  client: CheckClient;
+  pids: () => number[];
+  stop(): Promise<void>;
+}
+
+export async function startWalkthrough(
+  walkthrough: Walkthrough,
+  backing: { postgres?: TestPostgres; redis?: TestRedis },
+  step?: string,
+): Promise<Started> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'amw-local-mesh-'));
+  const pids = new Set<number>();
+  const run = await WalkthroughRun.start({
+    walkthrough,
+    ...(step ? { step } : {}),
+    repoRoot: findRepoRoot(),
+    stateDir,
+    backing: {
+      ...(backing.postgres ? { postgres: backing.postgres.url } : {}),
+      ...(backing.redis ? { redis: backing.redis.url } : {}),
+    },
+    databaseName: backing.postgres?.database ?? 'unused',
+    redisDb: backing.redis?.db ?? 0,
+    onProcessEvent: (event) => {
+      if (event.type === 'spawned') pids.add(event.pid);
+      if (event.type === 'exited' && !event.expected) process.stderr.write(`[${walkthrough.name}] ${event.name} exited on its own (code ${event.code})\n`);
+    },
+  });
+  const client = new CheckClient({
+    entries: () => run.urls.entries,
+    entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])),
+    trace: async (id) => run.xray.trace(id),
+    minSamples: 1000,
+  });
+  return {
+    run,
+    client,
+    pids: () => [...pids],
+    async stop() {
+      client.close();
+      await run.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

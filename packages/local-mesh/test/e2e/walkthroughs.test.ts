@@ -1,0 +1,42 @@
+/**
+ * Every check of every walkthrough, step by step, through the real proxies: what a learner runs
+ * against `pnpm walkthrough up <name>`, with 1,000 requests (at least) for each weighted split.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
+import { checksAt, walkthroughs } from '@amw/mesh-manifests';
+import { alive, startWalkthrough, type Started } from './harness.js';
+
+const postgres = await postgresForTests('localmesh_e2e');
+const redis = await redisForTests();
+const allPids: number[] = [];
+
+afterAll(async () => {
+  await postgres?.drop();
+  await redis?.release();
+  // No process left behind by any walkthrough of this file.
+  expect(allPids.filter(alive)).toEqual([]);
+});
+
+describe.runIf(postgres && redis).each(walkthroughs.map((w) => [w.name, w] as const))('%s', (_name, walkthrough) => {
+  let started: Started;
+  beforeAll(async () => {
+    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, walkthrough.steps[0]!.name);
+  }, 180_000);
+  afterAll(async () => {
+    allPids.push(...(started?.pids() ?? []));
+    await started?.stop();
+  }, 60_000);
+
+  for (const [index, step] of walkthrough.steps.entries()) {
+    const checks = checksAt(walkthrough, step.name);
+    it(`step ${step.name}: ${checks.length ? checks.map((c) => c.name).join(', ') : 'no checks'}`, async () => {
+      if (index > 0) await started.run.applyStep(step.name);
+      expect(started.run.step).toBe(step.name);
+      for (const check of checks) {
+        const outcome = await started.client.run(check);
+        expect(outcome.ok, `${check.name} (${check.title}):\n  ${outcome.lines.join('\n  ')}`).toBe(true);
+      }
+    }, 180_000);
+  }
+});
