@@ -4,7 +4,7 @@
 // README's commands work through plain `npm run …` on a machine that has only Node and npm.
 //
 //   node scripts/with-pnpm.mjs <command> [args…]   → pnpm exec <command> [args…]
-//   node scripts/with-pnpm.mjs dev | mesh | walkthrough [args…] → the workspace's entry points
+//   node scripts/with-pnpm.mjs dev | dev:direct | mesh | walkthrough [args…] → the workspace's entry points
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -15,17 +15,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.replace(/^pnpm@/, '');
 
 /** Entry points that are more than one pnpm call: build what they need, then run them. */
+const buildForLocalMesh = ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/local-mesh...', '--filter=./apps/*'];
 const compositeCommands = {
-  dev: [
+  dev: [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/main.js', 'dev']],
+  'dev:direct': [
     ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/dev-stack...', '--filter=./apps/*'],
     ['node', 'packages/dev-stack/dist/cli.js'],
   ],
-  // CLIs run from source so a learner's edit to a definition shows at once, with no build step.
+  // The mesh CLI runs from source so a learner's edit to a definition shows at once.
   mesh: [['node', '--conditions=@amw/source', '--import', 'tsx', 'packages/mesh-manifests/src/cli/main.ts']],
-  walkthrough: [
-    ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=./apps/*'],
-    ['node', '--conditions=@amw/source', '--import', 'tsx', 'packages/local-mesh/src/cli/main.ts'],
-  ],
+  walkthrough: [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/main.js']],
 };
 
 function pnpmCommand() {

@@ -4,7 +4,7 @@
  * walkthrough so the two Yelb walkthroughs never share votes.
  */
 import { embeddedPostgres, embeddedRedis, findPostgres, findRedis, type BackingService } from '@amw/dev-stack';
-import type { Walkthrough } from '@amw/mesh-manifests';
+import { walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
 import type { BackingUrls } from '../orchestrator/run.js';
 
 export function needsBacking(walkthrough: Walkthrough): { postgres: boolean; redis: boolean } {
@@ -38,6 +38,15 @@ export async function findBacking(needs: { postgres: boolean; redis: boolean }, 
     describe.push(`Redis: ${redis.description}`);
   }
   return { urls, services, describe };
+}
+
+/**
+ * The Redis logical database of a walkthrough: the one REDIS_URL names, when it names one (so a
+ * test or a shared server can confine the local mesh), else one per walkthrough (1, 2, …).
+ */
+export function redisDbFor(redisUrl: string | undefined, walkthrough: Walkthrough): number {
+  const named = redisUrl ? /^\/(\d+)$/.exec(new URL(redisUrl).pathname)?.[1] : undefined;
+  return named !== undefined ? Number(named) : walkthroughs.indexOf(walkthrough) + 1;
 }
 
 /** `yelb-multi-account` → `yelb_multi_account`: one database per walkthrough. */

@@ -3,6 +3,7 @@
  *
  *   up <name> [--step s]     start one walkthrough (default: its last step)
  *   step <name> <step>       move a running walkthrough to another step, without a restart
+ *   check <name>             run the checks of its current step against it
  *   status <name>            what a running walkthrough serves, as JSON
  *   list                     the walkthroughs and their steps
  *   dev                      start every walkthrough at once (what `pnpm dev` runs)
@@ -12,20 +13,23 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { findRepoRoot } from '@amw/dev-stack';
 import { colourCode, colourEnabled, paint, type SupervisorEvent } from '@amw/dev-stack/supervisor';
-import { getWalkthrough, isWalkthroughName, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
+import { checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
+import { CheckClient, type TraceSegment } from '../checks/runner.js';
 import { WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
 import { PROXY_ENTRY, appEntry } from '../orchestrator/launch.js';
-import { databaseFor, findBacking, needsBacking } from './backing.js';
+import { databaseFor, findBacking, needsBacking, redisDbFor } from './backing.js';
 
 class UsageError extends Error {}
+class ChecksFailed extends Error {}
 
 const repoRoot = findRepoRoot();
-const stateDir = join(repoRoot, '.local-mesh');
+/** Run files, certificates, the embedded Postgres: `.local-mesh/` unless a test points elsewhere. */
+const stateDir = process.env.AMW_LOCAL_MESH_STATE_DIR || join(repoRoot, '.local-mesh');
 const colour = colourEnabled(process.stdout);
 
 /** Stable local ports per walkthrough, so the URLs in the guides work: 20100, 20200, … */
 export function portBaseOf(walkthrough: Walkthrough): number {
-  return 20000 + 100 * (walkthroughs.indexOf(walkthrough) + 1);
+  return localPortBase(walkthroughs.indexOf(walkthrough));
 }
 
 function walkthroughArg(name: string): Walkthrough {
@@ -132,7 +136,7 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
       portBase: portBaseOf(walkthrough),
       backing: backing.urls,
       databaseName: databaseFor(walkthrough),
-      redisDb: walkthroughs.indexOf(walkthrough) + 1,
+      redisDb: redisDbFor(backing.urls.redis, walkthrough),
       onEvent: runReporter,
       onProcessEvent: processReporter(options.quiet),
     });
@@ -144,10 +148,40 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
   return runs;
 }
 
-function readRunFile(walkthrough: Walkthrough): { controlPlane: string } {
+interface RunFile {
+  pid: number;
+  controlPlane: string;
+  step: string;
+  entries: Record<string, string>;
+}
+
+function readRunFile(walkthrough: Walkthrough): RunFile {
   const file = join(stateDir, 'run', `${walkthrough.name}.json`);
   if (!existsSync(file)) throw new UsageError(`${walkthrough.name} is not running; start it with \`pnpm walkthrough up ${walkthrough.name}\``);
-  return JSON.parse(readFileSync(file, 'utf8')) as { controlPlane: string };
+  return JSON.parse(readFileSync(file, 'utf8')) as RunFile;
+}
+
+/** Runs the checks that hold at the running walkthrough's step; true when all pass. */
+async function runChecks(walkthrough: Walkthrough, samples: number | undefined): Promise<boolean> {
+  const run = readRunFile(walkthrough);
+  const client = new CheckClient({
+    entries: () => run.entries,
+    entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])),
+    trace: async (id) => (await callRun(walkthrough, `/v1/traces/${encodeURIComponent(id)}`)) as TraceSegment[],
+    ...(samples ? { minSamples: samples } : {}),
+  });
+  let allOk = true;
+  try {
+    for (const check of checksAt(walkthrough, run.step)) {
+      const outcome = await client.run(check).catch((error: unknown) => ({ check, ok: false, lines: [error instanceof Error ? error.message : String(error)] }));
+      allOk &&= outcome.ok;
+      say(`${outcome.ok ? '✓' : '✗'} ${check.title}`);
+      for (const line of outcome.lines) say(`    ${line}`);
+    }
+  } finally {
+    client.close();
+  }
+  return allOk;
 }
 
 async function callRun(walkthrough: Walkthrough, path: string, method = 'GET'): Promise<unknown> {
@@ -203,6 +237,18 @@ export function program(): Command {
       say(JSON.stringify(await callRun(walkthrough, `/v1/steps/${encodeURIComponent(step)}`, 'POST')));
     });
   cli
+    .command('check')
+    .argument('<name>', 'walkthrough name')
+    .option('--samples <n>', 'at least this many requests for each weighted split', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--samples must be a positive integer, got "${v}"`);
+      return n;
+    })
+    .description('run the checks of the walkthrough’s current step against it, as the guide does by hand')
+    .action(async (name: string, opts: { samples?: number }) => {
+      if (!(await runChecks(walkthroughArg(name), opts.samples))) throw new ChecksFailed();
+    });
+  cli
     .command('status')
     .argument('<name>', 'walkthrough name')
     .description('what a running walkthrough serves, as JSON')
@@ -224,6 +270,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof ChecksFailed) return 1;
     if (error instanceof UsageError) {
       process.stderr.write(`walkthrough: ${error.message}\n`);
       return 2;

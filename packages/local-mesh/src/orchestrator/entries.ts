@@ -50,15 +50,28 @@ export function loadBalancerPort(world: MeshWorld, instances: readonly Instance[
   return instance.ports.ingress ?? instance.ports.app;
 }
 
-/** Instances behind the walkthrough's load balancers: they get the first ports of the range. */
-export function entryInstanceKeys(walkthrough: Walkthrough, world: MeshWorld, instances: readonly Instance[]): Set<string> {
-  const keys = new Set<string>();
-  for (const entry of walkthrough.entries) {
-    if (entry.kind !== 'load-balancer') continue;
-    const target = loadBalancerTarget(world, instances, entry, clusterOf(walkthrough, entry));
-    if (target) keys.add(target.instance.key);
-  }
-  return keys;
+/**
+ * Which instance port each entry is (`<instance key>|<slot>` → entry index), so entries get the
+ * fixed ports the guides print: a load balancer is a gateway's listener or a sidecar's ingress,
+ * an `exec` entry a sidecar's egress, an admin entry a proxy's admin port.
+ */
+export function entrySlots(walkthrough: Walkthrough, world: MeshWorld, instances: readonly Instance[]): Map<string, number> {
+  const slots = new Map<string, number>();
+  walkthrough.entries.forEach((entry, index) => {
+    const cluster = clusterOf(walkthrough, entry);
+    if (entry.kind === 'load-balancer') {
+      const target = loadBalancerTarget(world, instances, entry, cluster);
+      if (!target) return;
+      const { instance, port } = target;
+      const component = instance.workload.spec.component;
+      const listens = component === 'envoy-gateway' || component === 'kong';
+      slots.set(`${instance.key}|${listens && port !== undefined ? `listener:${port}` : 'ingress'}`, index);
+      return;
+    }
+    const instance = instanceOf(instances, cluster, entry.workload);
+    if (instance) slots.set(`${instance.key}|${entry.kind === 'exec' ? 'egress' : 'admin'}`, index);
+  });
+  return slots;
 }
 
 export function entryUrls(walkthrough: Walkthrough, world: MeshWorld, instances: Instance[]): EntryUrls {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { isOurApp, meshIdentityOf, type ClusterState, type VirtualService, type Walkthrough, type Workload } from '@amw/mesh-manifests';
-import { entryInstanceKeys } from './entries.js';
+import { entrySlots } from './entries.js';
 import { virtualServiceKey, type Endpoint, type Instance, type MeshWorld, type Scoped } from '../control-plane/world.js';
 
 /** Hands out local ports: from a base upwards when given one (stable URLs), else any free port. */
@@ -16,12 +16,24 @@ export class PortAllocator {
   private readonly taken = new Set<number>();
   private cursor: number;
 
-  constructor(private readonly base?: number) {
+  /** `entryBase`: the range kept for entries; other ports start at `base`. */
+  constructor(
+    private readonly base?: number,
+    private readonly entryBase?: number,
+  ) {
     this.cursor = base ?? 0;
   }
 
-  reserve(port: number): void {
-    this.taken.add(port);
+  /** The port an entry should get (`entryBase + index`) when it is free, else any other. */
+  async forEntry(index: number): Promise<number> {
+    if (this.entryBase !== undefined) {
+      const wanted = this.entryBase + index;
+      if (!this.taken.has(wanted) && (await portFree(wanted))) {
+        this.taken.add(wanted);
+        return wanted;
+      }
+    }
+    return this.next();
   }
 
   async next(): Promise<number> {
@@ -107,24 +119,27 @@ export function plannedInstances(walkthrough: Walkthrough, clusters: readonly Cl
  * (gateways, Kong, load-balanced UIs) are served first, so they sit at the start of the range.
  */
 export async function assignPorts(world: MeshWorld, instances: Instance[], previous: Map<string, Instance>, ports: PortAllocator): Promise<void> {
-  const entryWorkloads = entryInstanceKeys(world.walkthrough, world, instances);
-  const ordered = [...instances].sort((a, b) => Number(entryWorkloads.has(b.key)) - Number(entryWorkloads.has(a.key)));
-  for (const instance of ordered) {
+  const entries = entrySlots(world.walkthrough, world, instances);
+  for (const instance of instances) {
     const before = previous.get(instance.key)?.ports;
     const component = instance.workload.spec.component;
-    const take = async (existing: number | undefined) => existing ?? (await ports.next());
+    const take = async (existing: number | undefined, slot?: string) => {
+      if (existing !== undefined) return existing;
+      const entry = slot === undefined ? undefined : entries.get(`${instance.key}|${slot}`);
+      return entry === undefined ? ports.next() : ports.forEntry(entry);
+    };
     const meshed = instance.identity?.kind === 'VirtualNode';
     const listensItself = component === 'envoy-gateway' || component === 'kong';
     if (listensItself) {
-      for (const port of instance.workload.spec.ports) instance.ports.listeners[port.port] = await take(before?.listeners[port.port]);
+      for (const port of instance.workload.spec.ports) instance.ports.listeners[port.port] = await take(before?.listeners[port.port], `listener:${port.port}`);
     }
-    if (meshed) instance.ports.ingress = await take(before?.ingress);
+    if (meshed) instance.ports.ingress = await take(before?.ingress, 'ingress');
     if (isOurApp(component)) instance.ports.app = await take(before?.app);
     if (component === 'colorteller') instance.ports.control = await take(before?.control);
-    if (meshed || listensItself) instance.ports.admin = await take(before?.admin);
+    if (meshed || listensItself) instance.ports.admin = await take(before?.admin, 'admin');
     if (component === 'kong') instance.ports.kongAdmin = await take(before?.kongAdmin);
     if (meshed) {
-      instance.ports.egress = await take(before?.egress);
+      instance.ports.egress = await take(before?.egress, 'egress');
       const node = world.get('VirtualNode', instance.cluster, instance.identity!.namespace, instance.identity!.name);
       for (const backend of node?.object.spec.backends ?? []) {
         const ref = backend.virtualService;

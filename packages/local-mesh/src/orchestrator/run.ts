@@ -8,7 +8,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
+import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
 import { supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { CloudMapRegistry } from '../control-plane/cloud-map.js';
 import { Resolver } from '../control-plane/resolve.js';
@@ -33,7 +33,7 @@ export interface RunOptions {
   repoRoot: string;
   /** Where run files, certificates and the like live (`.local-mesh` at the repo root). */
   stateDir: string;
-  /** Ports from here upwards (stable URLs); absent: any free ports. */
+  /** Entries at base + their index, other ports from base + 10 (stable URLs); absent: any free ports. */
   portBase?: number;
   backing: BackingUrls;
   databaseName: string;
@@ -74,7 +74,10 @@ export class WalkthroughRun {
   private stopped = false;
 
   private constructor(private readonly options: RunOptions) {
-    this.ports = new PortAllocator(options.portBase);
+    this.ports = new PortAllocator(
+      options.portBase === undefined ? undefined : options.portBase + LOCAL_ENTRY_PORTS,
+      options.portBase,
+    );
     this.stepName = options.step ?? options.walkthrough.steps.at(-1)!.name;
     this.stream = new ConfigStreamServer((req, res) => this.api(req, res));
   }

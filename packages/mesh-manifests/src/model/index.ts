@@ -8,3 +8,4 @@ export * from './kubernetes.js';
 export * from './state.js';
 export * from './walkthrough.js';
 export * from './workload.js';
+export * from './local.js';
