@@ -111,8 +111,12 @@ async function closedLoop(job: Extract<Job, { kind: 'closed' }>): Promise<Closed
     headers: { host: target.hostHeader },
     requests: [{ method: 'GET', path: target.path }],
   });
-  // `requests.total` counts answers of any status; errors (resets, timeouts) are separate.
-  return { kind: 'closed', requestsPerSecond: result.requests.total / result.duration, errors: result.errors + result.timeouts, non2xx: result.non2xx };
+  // Inside a worker thread autocannon returns its raw, unaggregated result (it expects to be the
+  // one that aggregates workers), whose completed count is `totalCompletedRequests`: answers of
+  // any status; errors (resets, timeouts) are counted apart.
+  const raw = result as unknown as { totalCompletedRequests?: number };
+  const completed = raw.totalCompletedRequests ?? result.requests.total;
+  return { kind: 'closed', requestsPerSecond: completed / result.duration, errors: result.errors + result.timeouts, non2xx: result.non2xx };
 }
 
 parentPort!.on('message', (job: Job) => {

@@ -1,0 +1,76 @@
+/**
+ * The Yelb page in a real headless Chromium, served through the local mesh of yelb-multi-account:
+ * browser → yelb-ui's sidecar (frontend cluster) → the UI → its sidecar → the appserver found in
+ * Cloud Map (backend cluster) → Postgres and Redis through TCP sidecars.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
+import { getWalkthrough } from '@amw/mesh-manifests';
+import { alive, startWalkthrough, type Started } from './harness.js';
+
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+if (!existsSync(chromiumPath)) {
+  const message = `Chromium not found at ${chromiumPath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
+  if (inCi) throw new Error(message);
+  process.stderr.write(`skipping the browser test: ${message}\n`);
+}
+const postgres = existsSync(chromiumPath) ? await postgresForTests('localmesh_browser') : undefined;
+const redis = postgres ? await redisForTests() : undefined;
+
+describe.runIf(postgres && redis)('Yelb through the mesh, in Chromium', () => {
+  let started: Started;
+  let browser: Browser;
+  let page: Page;
+  let uiUrl: string;
+
+  beforeAll(async () => {
+    started = await startWalkthrough(getWalkthrough('yelb-multi-account'), { postgres: postgres!, redis: redis! });
+    uiUrl = started.run.urls.entries.ui!;
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    // Reduced motion: the chart draws at once, so the screenshot shows it whole.
+    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    const pids = started?.pids() ?? [];
+    await started?.stop();
+    expect(pids.filter(alive)).toEqual([]);
+    await postgres?.drop();
+    await redis?.release();
+  }, 60_000);
+
+  it('shows the chart, four cards, the page views and the appserver’s pod, and counts a vote on screen', async () => {
+    await page.goto(uiUrl);
+    await expect.poll(() => page.locator('article.card').count(), { timeout: 15_000 }).toBe(4);
+    expect(await page.getByTestId('votes-chart').getAttribute('role')).toBe('img');
+    const appserver = started.run.instanceList().find((i) => i.workload.metadata.name === 'yelb-appserver')!;
+    await expect.poll(() => page.getByTestId('stats').textContent()).toContain(`App Server: ${appserver.podName}`);
+    expect(await page.getByTestId('stats').textContent()).toMatch(/Number of page views so far: \d+/);
+
+    const count = async () => Number(await page.getByTestId('count-ihop').textContent());
+    const before = await count();
+    await page.getByRole('button', { name: 'Vote for IHOP' }).click();
+    await expect.poll(count).toBe(before + 1);
+    await expect.poll(async () => JSON.parse((await page.getByTestId('votes-chart').getAttribute('data-drawn-values')) ?? '[]')[0]).toBe(before + 1);
+
+    await mkdir(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, 'yelb-through-the-mesh.png') });
+  }, 60_000);
+
+  it('every request went through the UI’s sidecar, and its calls through the mesh to the appserver', async () => {
+    const admin = started.run.urls.admin['frontend:yelb-ui']!;
+    const stats = await (await fetch(`${admin}/stats`)).text();
+    expect(stats).toMatch(/http\.ingress\.downstream_rq_2xx: [1-9]/);
+    expect(stats).toMatch(/cluster\.cds_egress_am-multi-account-mesh_yelb-appserver_yelb_http_4567\.upstream_rq_2xx: [1-9]/);
+  });
+});
