@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** Entry point of `pnpm dev` (scripts/with-pnpm.mjs builds the apps, then runs this file). */
+/** Entry point of `pnpm dev:direct` (scripts/with-pnpm.mjs builds the apps, then runs this file). */
 import { runDev } from './dev/run.js';
 
 let code: number;

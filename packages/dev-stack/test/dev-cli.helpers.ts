@@ -1,4 +1,4 @@
-/** Running the `pnpm dev` CLI from source in tests, and reading the table it prints. */
+/** Running the `pnpm dev:direct` CLI from source in tests, and reading the table it prints. */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ function pnpm(): string[] {
 }
 
 /**
- * Makes sure every app `pnpm dev` starts is built and not older than its source, building the
+ * Makes sure every app `pnpm dev:direct` starts is built and not older than its source, building the
  * ones that are not (with their workspace dependencies). Returns why it cannot, when an app does
  * not exist at all.
  */

@@ -34,7 +34,7 @@ afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
-describe('pnpm dev (fixture apps)', () => {
+describe('pnpm dev:direct (fixture apps)', () => {
   it('wires every app to the others and to the embedded fallbacks, then stops them all on SIGINT', async () => {
     const root = fixtureWorkspace();
     const base = await freePortBase(PORT_SPAN);
@@ -83,7 +83,7 @@ describe('pnpm dev (fixture apps)', () => {
     const run = runCli(['--root', root]);
     expect(await run.exit).toEqual({ code: 1, signal: null });
     expect(run.output()).toBe(
-      'dev: apps/music/dist/main.js is missing: build the apps first with `pnpm build` (`pnpm dev` from the repository root builds them for you)\n',
+      'dev: apps/music/dist/main.js is missing: build the apps first with `pnpm build` (`pnpm dev:direct` from the repository root builds them for you)\n',
     );
   });
 

@@ -38,7 +38,7 @@ async function stopAndCheck(run: ReturnType<typeof runCli>, rows: TableRow[]): P
   for (const row of rows) expect(alive(row.pid), `${row.name} (pid ${row.pid}) is gone`).toBe(false);
 }
 
-describe.skipIf(notReady)('pnpm dev end to end', () => {
+describe.skipIf(notReady)('pnpm dev:direct end to end', () => {
   it('runs every app against the Postgres and Redis it finds, votes through the UI, and leaves nothing behind', async () => {
     const run = runCli(['--port-base', String(await freePortBase(PORT_SPAN))]);
     let rows: TableRow[] = [];

@@ -28,7 +28,7 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with `span` free ports after it, away from the fixed defaults of `pnpm dev`. */
+/** A base port with `span` free ports after it, away from the fixed defaults of `pnpm dev:direct`. */
 export async function freePortBase(span: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 30_000);

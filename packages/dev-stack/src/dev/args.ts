@@ -1,4 +1,4 @@
-/** The command line of `pnpm dev`: every mistake is one line that says how to fix it. */
+/** The command line of `pnpm dev:direct`: every mistake is one line that says how to fix it. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_PORT_BASE, DEV_SERVICES, PORT_SPAN } from './services.js';
 
@@ -16,7 +16,7 @@ export class UsageError extends Error {}
 
 const MAX_BASE = 65535 - PORT_SPAN + 1;
 
-export const USAGE = `Usage: pnpm dev [options]     (or: node packages/dev-stack/dist/cli.js [options])
+export const USAGE = `Usage: pnpm dev:direct [options]     (or: node packages/dev-stack/dist/cli.js [options])
 
 Starts every sample app from apps/*/dist, directly wired to each other (no mesh yet), with
 Postgres and Redis from DATABASE_URL / REDIS_URL, else local servers, else embedded fallbacks.

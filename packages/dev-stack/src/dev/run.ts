@@ -1,5 +1,5 @@
 /**
- * `pnpm dev` at this stage: resolve Postgres and Redis, start every app from its build, wait for
+ * `pnpm dev:direct`: resolve Postgres and Redis, start every app from its build, wait for
  * each `/ping`, print where everything is, and on Ctrl-C stop it all with nothing left behind.
  */
 import { existsSync } from 'node:fs';
@@ -110,7 +110,7 @@ function table(group: ProcessGroup, args: DevArgs, backing: { postgres: BackingS
   ].join('\n');
 }
 
-/** Runs `pnpm dev`; resolves the exit code once everything it started has stopped. */
+/** Runs `pnpm dev:direct`; resolves the exit code once everything it started has stopped. */
 export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Promise<number> {
   let args: DevArgs;
   try {
@@ -137,7 +137,7 @@ export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Pr
   try {
     const missing = missingBuilds(root);
     if (missing.length > 0) {
-      throw new DevError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: build the apps first with \`pnpm build\` (\`pnpm dev\` from the repository root builds them for you)`);
+      throw new DevError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: build the apps first with \`pnpm build\` (\`pnpm dev:direct\` from the repository root builds them for you)`);
     }
     await checkPorts(args);
     backing = await resolveBacking(args, io);

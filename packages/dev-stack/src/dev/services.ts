@@ -1,5 +1,5 @@
 /**
- * What `pnpm dev` runs at this stage (no mesh yet): every sample app once, on fixed ports that
+ * What `pnpm dev:direct` runs (no mesh): every sample app once, on fixed ports that
  * follow from one base, each wired straight to the others by 127.0.0.1 URLs.
  */
 import { join } from 'node:path';
