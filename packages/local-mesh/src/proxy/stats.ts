@@ -161,7 +161,8 @@ export function extractTags(stat: string): { name: string; tags: Record<string, 
     name = name.slice(0, match.index) + match[1] + name.slice(match.index + match[0].length);
   };
   take(/^(cluster\.)([^.]+(?:\.[^.]+)*?)\.(?=(?:upstream_|health_check|outlier_detection|membership_|ssl\.|lb_|max_host|internal\.|retry_or_shadow|bind_errors|original_dst|default\.|update_|assignment_|circuit_breakers))/, 'envoy_cluster_name');
-  take(/^(listener\.)([^.]+)\./, 'envoy_listener_address');
+  // Listener addresses hold dots themselves: `listener.0.0.0.0_9080.ssl.handshake`.
+  take(/^(listener\.)(\d+\.\d+\.\d+\.\d+_\d+|\[[^\]]*\]_\d+|[^.]+)\./, 'envoy_listener_address');
   take(/^(http\.)([^.]+)\./, 'envoy_http_conn_manager_prefix');
   take(/^(tcp\.)([^.]+)\./, 'envoy_tcp_prefix');
   take(/(_rq_)(\d{3})$/, 'envoy_response_code');
