@@ -48,11 +48,11 @@ describe('the local Cloud Map registry', () => {
 describe('Envoy-style stats', () => {
   it('extracts Envoy’s tags for Prometheus', () => {
     expect(extractTags('cluster.cds_egress_mesh_vn_http_80.upstream_rq_200')).toEqual({
-      name: 'cluster_upstream_rq',
+      name: 'cluster.upstream_rq',
       tags: { envoy_cluster_name: 'cds_egress_mesh_vn_http_80', envoy_response_code: '200' },
     });
-    expect(extractTags('cluster.c.upstream_rq_5xx')).toEqual({ name: 'cluster_upstream_rq_xx', tags: { envoy_cluster_name: 'c', envoy_response_code_class: '5' } });
-    expect(extractTags('listener.0.0.0.0_9080.ssl.handshake')).toEqual({ name: 'listener_ssl_handshake', tags: { envoy_listener_address: '0.0.0.0_9080' } });
+    expect(extractTags('cluster.c.upstream_rq_5xx')).toEqual({ name: 'cluster.upstream_rq_xx', tags: { envoy_cluster_name: 'c', envoy_response_code_class: '5' } });
+    expect(extractTags('listener.0.0.0.0_9080.ssl.handshake')).toEqual({ name: 'listener.ssl.handshake', tags: { envoy_listener_address: '0.0.0.0_9080' } });
   });
 
   it('prints text sorted and Prometheus with types', () => {
@@ -65,6 +65,19 @@ describe('Envoy-style stats', () => {
     const prom = stats.prometheus();
     expect(prom).toContain('# TYPE envoy_cluster_upstream_rq counter\n');
     expect(prom).toContain('envoy_cluster_upstream_rq{envoy_cluster_name="b",envoy_response_code="200"} 2');
+  });
+
+  it('flushes DogStatsD lines: counter increments since the last flush, and gauges', () => {
+    const stats = new Stats();
+    const sent = new Map<string, number>();
+    stats.inc('cluster.c.upstream_rq_200', 3);
+    stats.gauge('cluster.c.membership_healthy', 2);
+    expect(stats.dogStatsdLines(sent, { 'appmesh.mesh': 'yelb' })).toEqual([
+      'envoy.cluster.upstream_rq:3|c|#appmesh.mesh:yelb,envoy.cluster_name:c,envoy.response_code:200',
+      'envoy.cluster.membership_healthy:2|g|#appmesh.mesh:yelb,envoy.cluster_name:c',
+    ]);
+    stats.inc('cluster.c.upstream_rq_200');
+    expect(stats.dogStatsdLines(sent)[0]).toBe('envoy.cluster.upstream_rq:1|c|#envoy.cluster_name:c,envoy.response_code:200');
   });
 });
 

@@ -39,6 +39,8 @@ export interface ResolveOptions {
   certs: CertificateStore;
   /** The local X-Ray daemon (UDP host:port), for workloads whose Envoy traces. */
   xrayDaemon?: string;
+  /** The local CloudWatch agent's StatsD listener (UDP host:port), for ENABLE_ENVOY_DOG_STATSD. */
+  statsdAgent?: string;
 }
 
 export class ResolveError extends Error {
@@ -197,7 +199,17 @@ export class Resolver {
     };
     const tracing = this.tracing(instance, nodeName);
     if (tracing) config.tracing = tracing;
+    const statsd = this.statsd(instance, { kind: 'virtual_node', name: nodeName });
+    if (statsd) config.statsd = statsd;
     return config;
+  }
+
+  private statsd(instance: Instance, resource: { kind: 'virtual_node' | 'virtual_gateway'; name: string }): ProxyConfig['statsd'] {
+    const env = instance.workload.spec.proxyEnv ?? {};
+    if (env.ENABLE_ENVOY_DOG_STATSD !== '1' || !this.options.statsdAgent) return undefined;
+    const tags: Record<string, string> =
+      env.ENABLE_ENVOY_STATS_TAGS === '1' ? { 'appmesh.mesh': this.world.meshName(instance.cluster), [`appmesh.${resource.kind}`]: resource.name } : {};
+    return { address: this.options.statsdAgent, flushIntervalMs: 5000, tags };
   }
 
   private tracing(instance: Instance, resourceName: string): ProxyConfig['tracing'] {
@@ -414,6 +426,8 @@ export class Resolver {
     const config: ProxyConfig = { ...this.base(instance, 'gateway', `virtualGateway/${gatewayName}`), listeners, clusters: [...clusters.values()] };
     const tracing = this.tracing(instance, gatewayName);
     if (tracing) config.tracing = tracing;
+    const statsd = this.statsd(instance, { kind: 'virtual_gateway', name: gatewayName });
+    if (statsd) config.statsd = statsd;
     return config;
   }
 

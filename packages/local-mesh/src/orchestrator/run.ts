@@ -18,6 +18,7 @@ import { CertificateStore } from '../tls/cert-store.js';
 import { entryUrls, type EntryUrls } from './entries.js';
 import { PortAllocator, assignPorts, plannedInstances } from './instances.js';
 import { processName, processSpecs, type LaunchContext } from './launch.js';
+import { StatsdAgent } from './statsd-agent.js';
 import { XrayDaemon } from './xray-daemon.js';
 
 export interface BackingUrls {
@@ -61,6 +62,7 @@ function sameWorkload(a: Instance, b: Instance): boolean {
 export class WalkthroughRun {
   readonly cloudMap = new CloudMapRegistry();
   readonly xray = new XrayDaemon();
+  readonly statsdAgent = new StatsdAgent();
   private readonly stream: ConfigStreamServer;
   private readonly ports: PortAllocator;
   private instances = new Map<string, Instance>();
@@ -88,6 +90,7 @@ export class WalkthroughRun {
     try {
       await run.stream.listen();
       await run.xray.listen();
+      await run.statsdAgent.listen();
       await run.reconcile(run.stepName);
       await run.writeRunFile();
     } catch (error) {
@@ -238,7 +241,7 @@ export class WalkthroughRun {
 
   private publish(world: MeshWorld): string {
     const version = String(++this.version);
-    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address }).all();
+    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address }).all();
     for (const config of configs) this.stream.publish(config);
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });
     return version;
@@ -276,7 +279,7 @@ export class WalkthroughRun {
     await writeFile(this.runFile, JSON.stringify({ pid: process.pid, controlPlane: this.stream.url, ...this.readyLine() }, null, 2) + '\n');
   }
 
-  /** The run's own API, next to the configuration streams: state, steps, traces, Cloud Map. */
+  /** The run's own API, next to the configuration streams: state, steps, traces, metrics, Cloud Map. */
   private api(req: IncomingMessage, res: ServerResponse): boolean {
     const url = new URL(req.url ?? '/', 'http://run');
     const json = (status: number, body: unknown) => {
@@ -287,6 +290,7 @@ export class WalkthroughRun {
       return json(200, { ...this.readyLine(), steps: this.walkthrough.steps.map((s) => s.name) });
     }
     if (req.method === 'GET' && url.pathname === '/v1/cloudmap') return json(200, this.cloudMap.snapshot());
+    if (req.method === 'GET' && url.pathname === '/v1/metrics') return json(200, this.statsdAgent.snapshot(url.searchParams.get('prefix') ?? ''));
     if (req.method === 'GET' && url.pathname === '/v1/traces') return json(200, this.xray.recent(Number(url.searchParams.get('limit') ?? 20)));
     const trace = /^\/v1\/traces\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && trace) return json(200, this.xray.trace(decodeURIComponent(trace[1]!)));
@@ -311,6 +315,7 @@ export class WalkthroughRun {
     await Promise.all([...this.groups.keys()].map((key) => this.stopInstance(key)));
     await this.stream.close();
     this.xray.close();
+    this.statsdAgent.close();
     await rm(this.runFile, { force: true });
   }
 }

@@ -63,6 +63,15 @@ export interface TracingConfig {
   segmentName: string;
 }
 
+export interface StatsdConfig {
+  /** host:port of the CloudWatch agent's StatsD listener (UDP). */
+  address: string;
+  /** Envoy flushes its stats every 5 s by default. */
+  flushIntervalMs: number;
+  /** Tags App Mesh adds with ENABLE_ENVOY_STATS_TAGS=1 (`appmesh.mesh`, `appmesh.virtual_node`…). */
+  tags: Record<string, string>;
+}
+
 export interface ProxyConfig {
   version: string;
   node: ProxyNode;
@@ -74,6 +83,8 @@ export interface ProxyConfig {
    */
   passthrough: Record<string, PassthroughTarget[]>;
   tracing?: TracingConfig;
+  /** ENABLE_ENVOY_DOG_STATSD=1: metrics pushed to a CloudWatch agent sidecar. */
+  statsd?: StatsdConfig;
   /** Kong ingress proxies only: routes, plugins and consumers derived from the Kubernetes objects. */
   kong?: KongConfig;
 }

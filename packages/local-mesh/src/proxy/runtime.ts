@@ -14,6 +14,7 @@ import { httpListener, tcpListener } from './listener.js';
 import { LOCAL_REPLIES } from './local-reply.js';
 import { compileRoutes, type RouteTable } from './routing.js';
 import { Stats } from './stats.js';
+import { sendDatagram } from './udp.js';
 
 const PASSTHROUGH_TIMEOUT_MS = 15_000;
 
@@ -38,6 +39,8 @@ export class ProxyRuntime {
   private readonly clusters = new Map<string, Cluster>();
   private readonly listeners = new Map<string, RunningListener>();
   private readonly passthroughClusters = new Map<string, Cluster>();
+  private statsdTimer: NodeJS.Timeout | undefined;
+  private readonly statsdSent = new Map<string, number>();
 
   constructor(private readonly hooks: RuntimeHooks = {}) {
     this.stats.gauge('server.live', 0);
@@ -95,6 +98,28 @@ export class ProxyRuntime {
     }
     this.stats.gauge('server.live', 1);
     this.stats.inc('control_plane.config_updates');
+    this.scheduleStatsd();
+  }
+
+  /** Envoy's DogStatsD sink: every flush interval, the stats that changed go to the agent. */
+  private scheduleStatsd(): void {
+    clearInterval(this.statsdTimer);
+    const statsd = this.config?.statsd;
+    if (!statsd) return;
+    this.statsdTimer = setInterval(() => {
+      const lines = this.stats.dogStatsdLines(this.statsdSent, statsd.tags);
+      // One datagram per batch of lines, under a typical MTU.
+      let batch = '';
+      for (const line of lines) {
+        if (batch.length + line.length > 1400) {
+          sendDatagram(statsd.address, batch);
+          batch = '';
+        }
+        batch += (batch ? '\n' : '') + line;
+      }
+      if (batch) sendDatagram(statsd.address, batch);
+    }, statsd.flushIntervalMs);
+    this.statsdTimer.unref();
   }
 
   private start(config: ListenerConfig): RunningListener {
@@ -171,6 +196,7 @@ export class ProxyRuntime {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.statsdTimer);
     for (const running of this.listeners.values()) await running.listener.close();
     this.listeners.clear();
     for (const cluster of this.allClusters()) cluster.close();

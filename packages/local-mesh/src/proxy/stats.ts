@@ -73,6 +73,30 @@ export class Stats {
     return this.counters.get(name) ?? 0;
   }
 
+  /**
+   * What Envoy's DogStatsD sink sends at each flush: counter increments since the last flush and
+   * current gauges, with the extracted tags (`envoy.cluster.upstream_rq:3|c|#envoy.cluster_name:…`).
+   */
+  dogStatsdLines(previous: Map<string, number>, extraTags: Record<string, string> = {}): string[] {
+    const lines: string[] = [];
+    const tagText = (tags: Record<string, string>) => {
+      const all = Object.entries({ ...extraTags, ...Object.fromEntries(Object.entries(tags).map(([k, v]) => [k.replace(/^envoy_/, 'envoy.'), v])) });
+      return all.length ? `|#${all.map(([k, v]) => `${k}:${v}`).join(',')}` : '';
+    };
+    for (const [stat, value] of this.counters) {
+      const delta = value - (previous.get(stat) ?? 0);
+      previous.set(stat, value);
+      if (delta <= 0) continue;
+      const { name, tags } = extractTags(stat);
+      lines.push(`envoy.${name}:${delta}|c${tagText(tags)}`);
+    }
+    for (const [stat, value] of this.gauges) {
+      const { name, tags } = extractTags(stat);
+      lines.push(`envoy.${name}:${value}|g${tagText(tags)}`);
+    }
+    return lines;
+  }
+
   gaugeValue(name: string): number {
     return this.gauges.get(name) ?? 0;
   }
@@ -112,7 +136,7 @@ export class Stats {
     const families = new Map<string, { type: string; samples: string[] }>();
     const add = (type: string, stat: string, value: string, suffix = '', extra: Record<string, string> = {}) => {
       const { name, tags } = extractTags(stat);
-      const family = `envoy_${name}`;
+      const family = `envoy_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
       let entry = families.get(family);
       if (!entry) {
         entry = { type, samples: [] };
@@ -149,7 +173,8 @@ function format(value: number | undefined): string {
 
 /**
  * A subset of Envoy's default tag extraction rules: enough that per-cluster, per-listener,
- * per-status-code series come out as Envoy's would.
+ * per-status-code series come out as Envoy's would. `cluster.c.upstream_rq_200` becomes the
+ * name `cluster.upstream_rq` with tags `envoy_cluster_name=c`, `envoy_response_code=200`.
  */
 export function extractTags(stat: string): { name: string; tags: Record<string, string> } {
   const tags: Record<string, string> = {};
@@ -167,10 +192,7 @@ export function extractTags(stat: string): { name: string; tags: Record<string, 
   take(/^(tcp\.)([^.]+)\./, 'envoy_tcp_prefix');
   take(/(_rq_)(\d{3})$/, 'envoy_response_code');
   take(/(_rq_)(\d)xx$/, 'envoy_response_code_class');
-  name = name
-    .replace(/\.+/g, '_')
-    .replace(/_rq_$/, '_rq')
-    .replace(/[^a-zA-Z0-9_]/g, '_');
+  name = name.replace(/\.{2,}/g, '.').replace(/_rq_$/, '_rq');
   if (tags.envoy_response_code_class) name += '_xx';
   return { name, tags };
 }

@@ -15,6 +15,8 @@ export interface Started {
   run: WalkthroughRun;
   client: CheckClient;
   pids: () => number[];
+  /** Every output line of every process, as `<process name> | <line>`. */
+  output: string[];
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startWalkthrough(
 ): Promise<Started> {
   const stateDir = await mkdtemp(join(tmpdir(), 'amw-local-mesh-'));
   const pids = new Set<number>();
+  const output: string[] = [];
   const run = await WalkthroughRun.start({
     walkthrough,
     ...(step ? { step } : {}),
@@ -38,6 +41,7 @@ export async function startWalkthrough(
     redisDb: backing.redis?.db ?? 0,
     onProcessEvent: (event) => {
       if (event.type === 'spawned') pids.add(event.pid);
+      if (event.type === 'output') output.push(`${event.name} | ${event.line}`);
       if (event.type === 'exited' && !event.expected) process.stderr.write(`[${walkthrough.name}] ${event.name} exited on its own (code ${event.code})\n`);
     },
   });
@@ -51,6 +55,7 @@ export async function startWalkthrough(
     run,
     client,
     pids: () => [...pids],
+    output,
     async stop() {
       client.close();
       await run.stop();
