@@ -12,13 +12,16 @@ import { getWalkthrough, walkthroughs } from '../src/walkthroughs/index.js';
 const guide = (name: string) => readFileSync(join(repositoryRoot(), 'docs/walkthroughs', `${name}.md`), 'utf8');
 
 describe('guides', () => {
-  it.each(walkthroughs.map((w) => w.name))('%s has what it teaches, deploy steps, checks, the corrections and a non-empty "Run it locally"', (name) => {
+  it.each(walkthroughs.map((w) => w.name))('%s has what it teaches, deploy steps, checks, the corrections and a "Run it locally" with the local steps and a transcript', (name) => {
     const text = guide(name);
     for (const heading of ['## What it teaches', '## What was wrong in the original', '## Run it locally']) expect(text).toContain(heading);
     expect(text).toMatch(/## Deploy on (EKS|ECS)/);
     expect(text).toContain('<!-- generated:checks');
     const local = text.slice(text.indexOf('## Run it locally')).split(/\n## /)[0]!;
     expect(local).toContain(`pnpm walkthrough up ${name}`);
+    // The local steps are generated (so the drift test keeps them current), the transcript is captured by hand.
+    expect(local).toContain('<!-- generated:local -->');
+    expect(local).toContain('### What you will see');
   });
 
   it('renders a mesh object from the definition at the step the block names', () => {
@@ -39,7 +42,7 @@ describe('guides', () => {
   it('reports an unknown block type, an unknown step and an unclosed block with file and line', () => {
     const w = getWalkthrough('mesh-basics');
     expect(() => renderDocBlocks('a\n\n<!-- generated:chart -->\n<!-- /generated -->', w, 'g.md')).toThrow(
-      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell, ecs-setup, ecs-deploy, ecs-step, ecs-cleanup, appmesh-cli'),
+      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell, local, ecs-setup, ecs-deploy, ecs-step, ecs-cleanup, appmesh-cli'),
     );
     expect(() => renderDocBlocks('<!-- generated:checks step=later -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: walkthrough mesh-basics has no step "later"/);
     expect(() => renderDocBlocks('<!-- generated:object kind=VirtualNode name=vnode-9 -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: no VirtualNode vnode-9/);

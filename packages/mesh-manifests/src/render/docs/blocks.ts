@@ -15,7 +15,8 @@ import { logicalId } from '../eks/cloudformation.js';
 import { cloudFormationTemplates, clusterFolder, deployCommand, stepFolder } from '../eks/index.js';
 import { ECS_DOC_BLOCKS } from '../ecs/docs.js';
 import { yamlFile } from '../yaml.js';
-import { checkCommand, entryOf, entrySetup, expectedText } from './commands.js';
+import { checkCommand, checkMarkdown, entryOf, entrySetup } from './commands.js';
+import { localBlock } from './local.js';
 
 const BLOCK = /<!-- generated:([a-z-]+)((?:\s+[a-zA-Z]+=[^\s>]+)*)\s*-->\n([\s\S]*?)<!-- \/generated -->/g;
 
@@ -57,21 +58,7 @@ function checksBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   const setups = [...new Set(checks.map((c) => entrySetup(walkthrough, entryOf(walkthrough, c.request.entry))).filter((s): s is string => !!s))];
   const parts: string[] = [];
   if (setups.length) parts.push('```sh\n' + setups.join('\n') + '\n```\n');
-  for (const check of checks) {
-    parts.push(
-      [
-        `**${check.title}**`,
-        '',
-        '```sh',
-        checkCommand(walkthrough, check),
-        '```',
-        '',
-        `Expected: ${expectedText(check).includes('\n') ? `\n\n${expectedText(check)}` : expectedText(check)}`,
-        ...(check.explain ? ['', `> ${check.explain}`] : []),
-        '',
-      ].join('\n'),
-    );
-  }
+  for (const check of checks) parts.push(checkMarkdown(check, checkCommand(walkthrough, check)));
   return parts.join('\n');
 }
 
@@ -172,6 +159,7 @@ const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> =
   deploy: deployBlock,
   'ecs-tasks': ecsTasksBlock,
   shell: execHint,
+  local: localBlock,
   ...ECS_DOC_BLOCKS,
 };
 

@@ -10,7 +10,8 @@ import type { Workload } from '../../model/workload.js';
 import { ecsAdminCommand, ecsEntrySetup } from '../ecs/docs.js';
 import { mainContainerName } from '../eks/deployment.js';
 
-function quote(text: string): string {
+/** Shell-quotes what needs it; URLs and paths stay bare, as a person would type them. */
+export function quote(text: string): string {
   return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -67,9 +68,12 @@ export function requestCommand(walkthrough: Walkthrough, check: Check): string {
   }
 }
 
-/** The command the guide shows for a check: repeated when the expectation is about many answers. */
-export function checkCommand(walkthrough: Walkthrough, check: Check): string {
-  const one = requestCommand(walkthrough, check);
+/**
+ * The command the guide shows for a check: repeated when the expectation is about many answers.
+ * `request` says how one request is sent (on EKS/ECS by default; the local mesh passes its own).
+ */
+export function checkCommand(walkthrough: Walkthrough, check: Check, request: (w: Walkthrough, c: Check) => string = requestCommand): string {
+  const one = request(walkthrough, check);
   switch (check.expect.kind) {
     case 'distribution':
       return `for i in $(seq 1 ${check.expect.samples}); do ${one}; echo; done | sort | uniq -c`;
@@ -103,4 +107,20 @@ export function expectedText(check: Check): string {
     case 'trace':
       return `One trace with a span per hop: ${e.hops.join(' → ')} (in the AWS X-Ray console, or the local mesh’s trace view).`;
   }
+}
+
+/** A check as the guides print it: title, command, what to expect and why. */
+export function checkMarkdown(check: Check, command: string): string {
+  const expected = expectedText(check);
+  return [
+    `**${check.title}**`,
+    '',
+    '```sh',
+    command,
+    '```',
+    '',
+    `Expected: ${expected.includes('\n') ? `\n\n${expected}` : expected}`,
+    ...(check.explain ? ['', `> ${check.explain}`] : []),
+    '',
+  ].join('\n');
 }
