@@ -137,14 +137,3 @@ export function readAppserverConfig(source: Env = process.env): AppserverConfig 
     traceDatabaseName: raw.TRACE_DATABASE_NAME ?? new URL(database.url).hostname,
   };
 }
-
-/** Hides a password before a URL reaches a log line. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}

@@ -6,7 +6,6 @@ export {
   ORIGINAL_DATABASE,
   RACK_ENVS,
   readAppserverConfig,
-  redactUrl,
   type AppVersion,
   type AppserverConfig,
   type RackEnv,

@@ -1,6 +1,6 @@
 /** The process entry: read the environment, start, and shut down gracefully on SIGTERM. */
-import { createLogger, runMain } from '@amw/service-kit';
-import { readAppserverConfig, redactUrl } from './config.js';
+import { createLogger, redactUrl, runMain } from '@amw/service-kit';
+import { readAppserverConfig } from './config.js';
 import { startAppserver } from './start.js';
 
 runMain('yelb-appserver', async () => {

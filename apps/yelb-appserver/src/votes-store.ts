@@ -4,7 +4,7 @@
  * Statements are named so each pooled connection parses them once.
  */
 import pg from 'pg';
-import { createTracing, type Logger, type Tracing } from '@amw/service-kit';
+import { createTracing, redactUrl, type Logger, type Tracing } from '@amw/service-kit';
 import { DependencyState, DependencyUnavailableError } from './dependency.js';
 import { RESTAURANTS, type Restaurant, type Vote } from './restaurants.js';
 import { SchemaGate } from './schema-gate.js';
@@ -62,11 +62,7 @@ export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
 
 export function createPostgresVotes(options: PostgresVotesOptions): PostgresVotes {
   const { databaseUrl, logger } = options;
-  const redactedUrl = (() => {
-    const url = new URL(databaseUrl);
-    url.password = '';
-    return url.toString();
-  })();
+  const redactedUrl = redactUrl(databaseUrl);
   const pool = options.pool ?? createPool(databaseUrl, options.poolSize);
   const state = new DependencyState('postgres', logger);
   // An idle pooled connection that dies emits here; the pool drops it and opens a new one on demand.

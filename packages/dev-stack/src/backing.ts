@@ -3,6 +3,7 @@
  * a server already answering on the default local port, else (tests) a Testcontainers
  * container when a Docker engine answers, else (pnpm dev) an embedded fallback.
  */
+import { redactUrl } from '@amw/service-kit';
 import { dockerAnswers, postgresAnswers, redisAnswers } from './probe.js';
 
 export type BackingSource = 'env' | 'local' | 'testcontainers' | 'embedded';
@@ -44,17 +45,6 @@ export class NoBackingServiceError extends Error {
   }
 }
 
-/** Hides a password in a URL before it reaches a log line. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
-
 /** The URL of another database on the same server (Postgres URLs name the database in the path). */
 export function databaseUrl(serverUrl: string, database: string): string {
   const parsed = new URL(serverUrl);
@@ -74,9 +64,9 @@ export async function findPostgres(options: LookupOptions = {}): Promise<Backing
   if (env.DATABASE_URL) {
     const answer = await postgresAnswers(env.DATABASE_URL);
     if (answer !== true) {
-      throw new Error(`DATABASE_URL=${redact(env.DATABASE_URL)} does not answer (${answer.message}); fix it or unset it.`);
+      throw new Error(`DATABASE_URL=${redactUrl(env.DATABASE_URL)} does not answer (${answer.message}); fix it or unset it.`);
     }
-    return found(env.DATABASE_URL, 'env', `server from DATABASE_URL (${redact(env.DATABASE_URL)})`);
+    return found(env.DATABASE_URL, 'env', `server from DATABASE_URL (${redactUrl(env.DATABASE_URL)})`);
   }
   if ((await postgresAnswers(LOCAL_POSTGRES_URL, 1000)) === true) {
     return found(LOCAL_POSTGRES_URL, 'local', 'local server at 127.0.0.1:5432');
@@ -85,7 +75,7 @@ export async function findPostgres(options: LookupOptions = {}): Promise<Backing
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer('postgres:16-alpine').start();
     const url = container.getConnectionUri().replace(/\/[^/?]*(\?|$)/, '/postgres$1');
-    return { url, source: 'testcontainers', description: `Testcontainers container (${redact(url)})`, stop: async () => void (await container.stop()) };
+    return { url, source: 'testcontainers', description: `Testcontainers container (${redactUrl(url)})`, stop: async () => void (await container.stop()) };
   }
   if (options.embedded) return options.embedded();
   throw new NoBackingServiceError('Postgres', 'DATABASE_URL', '127.0.0.1:5432');
@@ -95,9 +85,9 @@ export async function findRedis(options: LookupOptions = {}): Promise<BackingSer
   const env = options.env ?? process.env;
   if (env.REDIS_URL) {
     if (!(await redisAnswers(env.REDIS_URL))) {
-      throw new Error(`REDIS_URL=${redact(env.REDIS_URL)} does not answer; fix it or unset it.`);
+      throw new Error(`REDIS_URL=${redactUrl(env.REDIS_URL)} does not answer; fix it or unset it.`);
     }
-    return found(env.REDIS_URL, 'env', `server from REDIS_URL (${redact(env.REDIS_URL)})`);
+    return found(env.REDIS_URL, 'env', `server from REDIS_URL (${redactUrl(env.REDIS_URL)})`);
   }
   if (await redisAnswers(LOCAL_REDIS_URL)) {
     return found(LOCAL_REDIS_URL, 'local', 'local server at 127.0.0.1:6379');

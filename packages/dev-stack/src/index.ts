@@ -5,7 +5,6 @@ export {
   databaseUrl,
   findPostgres,
   findRedis,
-  redact,
   type BackingService,
   type BackingSource,
   type LookupOptions,

@@ -7,6 +7,7 @@
  * its database tests would prove nothing.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { findPostgres, findRedis, NoBackingServiceError, type BackingService } from './backing.js';
@@ -223,4 +224,25 @@ export async function dependencyRelay(targetUrl: string): Promise<DependencyRela
     },
     close: down,
   };
+}
+
+export interface TestChromium {
+  executablePath: string;
+  /** What a headless Chromium needs on these machines (as root, with no network beyond loopback). */
+  args: string[];
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Debian's Chromium for browser tests (`CHROMIUM_PATH` overrides /usr/bin/chromium). Under CI a
+ * missing browser fails the suite; elsewhere the tests skip and say how to install it.
+ */
+export function chromiumForTests(env: NodeJS.ProcessEnv = process.env): TestChromium | undefined {
+  const executablePath = env.CHROMIUM_PATH || '/usr/bin/chromium';
+  if (existsSync(executablePath)) return { executablePath, args: CHROMIUM_ARGS };
+  const message = `Chromium not found at ${executablePath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
+  if (inCi(env)) throw new Error(message);
+  process.stderr.write(`skipping browser tests: ${message}\n`);
+  return undefined;
 }

@@ -24,3 +24,4 @@ export {
   type TraceHeader,
   type Tracing,
 } from './xray.js';
+export { redactUrl } from './urls.js';

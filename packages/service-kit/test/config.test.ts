@@ -46,3 +46,12 @@ describe('readConfig', () => {
     );
   });
 });
+
+describe('redactUrl', () => {
+  it('hides the password and leaves the rest', async () => {
+    const { redactUrl } = await import('../src/urls.js');
+    expect(redactUrl('postgres://postgres:postgres_password@yelb-db:5432/yelbdatabase')).toBe('postgres://postgres:***@yelb-db:5432/yelbdatabase');
+    expect(redactUrl('redis://127.0.0.1:6379/2')).toBe('redis://127.0.0.1:6379/2');
+    expect(redactUrl('not a url')).toBe('not a url');
+  });
+});

@@ -4,32 +4,22 @@
  * a relay the test can take down, to see what a visitor sees when a dependency fails.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { dependencyRelay, postgresForTests, redisForTests, type DependencyRelay } from '@amw/dev-stack/testing';
+import { chromiumForTests, dependencyRelay, postgresForTests, redisForTests, type DependencyRelay } from '@amw/dev-stack/testing';
 import { createLogger, type RunningService } from '@amw/service-kit';
 import { startAppserver } from '@amw/yelb-appserver';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startYelbUi } from '../../src/server/start.js';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || join(packageDir, 'test-artifacts');
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-if (!existsSync(chromiumPath)) {
-  const message = `Chromium not found at ${chromiumPath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
-  if (inCi) throw new Error(message);
-  process.stderr.write(`skipping the browser test: ${message}\n`);
-}
-
-const postgres = existsSync(chromiumPath) ? await postgresForTests('yelbui') : undefined;
+const chromium = chromiumForTests();
+const postgres = chromium ? await postgresForTests('yelbui') : undefined;
 const redis = postgres ? await redisForTests() : undefined;
 const quiet = createLogger({ service: 'yelb-ui-browser-test', write: () => {} });
 /**
@@ -72,7 +62,7 @@ describe.skipIf(!postgres || !redis)('the Yelb page in Chromium', { timeout: 30_
     siteDir = await mkdtemp(join(tmpdir(), 'yelb-ui-web-'));
     await buildPage(siteDir);
     ui = await startYelbUi({ port: 0, host: '127.0.0.1', appserverEndpoint: appserver.url, staticDir: siteDir, env: {}, logger: quiet, handleSignals: false });
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    browser = await playwright.launch(chromium!);
     // Reduced motion turns the chart's animation off, so what is on screen is final at once.
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
     page.on('pageerror', (error) => pageErrors.push(error.message));

@@ -5,18 +5,10 @@
  */
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processAlive as alive } from '../supervisor/alive.js';
 
 export type LockResult = { readonly release: () => void } | { readonly heldBy: number };
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function lockDirectory(lockPath: string): LockResult {
   mkdirSync(dirname(lockPath), { recursive: true });

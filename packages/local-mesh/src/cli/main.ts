@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { findRepoRoot } from '@amw/dev-stack';
-import { colourCode, colourEnabled, paint, type SupervisorEvent } from '@amw/dev-stack/supervisor';
+import { colourCode, colourEnabled, paint, processAlive, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../checks/runner.js';
 import { WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
@@ -87,22 +87,13 @@ function printReady(run: WalkthroughRun): void {
   say(`  steps: ${run.walkthrough.steps.map((s) => (s.name === run.step ? `[${s.name}]` : s.name)).join(' → ')}   (pnpm walkthrough step ${run.walkthrough.name} <step>)`);
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** One run per walkthrough: a second would fight the first for its ports and its run file. */
 function refuseIfRunning(list: Walkthrough[]): void {
   for (const walkthrough of list) {
     const file = join(stateDir, 'run', `${walkthrough.name}.json`);
     if (!existsSync(file)) continue;
     const { pid } = JSON.parse(readFileSync(file, 'utf8')) as { pid: number };
-    if (pid !== process.pid && pidAlive(pid)) {
+    if (pid !== process.pid && processAlive(pid)) {
       throw new UsageError(`${walkthrough.name} is already running (pid ${pid}); stop it with Ctrl-C there, or use \`pnpm walkthrough step ${walkthrough.name} <step>\``);
     }
   }

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRepoRoot } from '@amw/dev-stack';
+import { processAlive } from '@amw/dev-stack/supervisor';
 import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { checksAt, localEntryPort, walkthroughs } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../../src/checks/runner.js';
-import { alive } from './harness.js';
 
 const postgres = await postgresForTests('localmesh_dev');
 const redis = await redisForTests();
@@ -90,7 +90,7 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
       dev.kill('SIGTERM');
       await exited;
       await new Promise((r) => setTimeout(r, 200));
-      expect(children.filter(alive), 'processes left behind by pnpm dev').toEqual([]);
+      expect(children.filter(processAlive), 'processes left behind by pnpm dev').toEqual([]);
     }
     await rm(stateDir, { recursive: true, force: true });
     await postgres?.drop();

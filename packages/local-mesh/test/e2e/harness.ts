@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRepoRoot } from '@amw/dev-stack';
+import { processAlive } from '@amw/dev-stack/supervisor';
 import type { TestPostgres, TestRedis } from '@amw/dev-stack/testing';
 import type { Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient } from '../../src/checks/runner.js';
@@ -14,10 +15,10 @@ import { WalkthroughRun } from '../../src/orchestrator/run.js';
 export interface Started {
   run: WalkthroughRun;
   client: CheckClient;
-  pids: () => number[];
   /** Every output line of every process, as `<process name> | <line>`. */
   output: string[];
-  stop(): Promise<void>;
+  /** Stops everything; resolves the pids of any process the run started that is still alive. */
+  stop(): Promise<number[]>;
 }
 
 export async function startWalkthrough(
@@ -54,21 +55,12 @@ export async function startWalkthrough(
   return {
     run,
     client,
-    pids: () => [...pids],
     output,
     async stop() {
       client.close();
       await run.stop();
       await rm(stateDir, { recursive: true, force: true });
+      return [...pids].filter(processAlive);
     },
   };
-}
-
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

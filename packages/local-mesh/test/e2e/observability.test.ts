@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough } from '@amw/mesh-manifests';
-import { alive, startWalkthrough, type Started } from './harness.js';
+import { startWalkthrough, type Started } from './harness.js';
 
 const postgres = await postgresForTests('localmesh_observability');
 const redis = await redisForTests();
@@ -19,9 +19,7 @@ describe.runIf(postgres && redis)('observability of yelb-canary-observability', 
     for (let i = 0; i < 12; i++) await (await fetch(`${ui}/api/hostname`)).text();
   }, 120_000);
   afterAll(async () => {
-    const pids = started?.pids() ?? [];
-    await started?.stop();
-    expect(pids.filter(alive)).toEqual([]);
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
     await postgres?.drop();
     await redis?.release();
   }, 60_000);

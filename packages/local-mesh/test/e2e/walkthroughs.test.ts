@@ -5,17 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { checksAt, walkthroughs } from '@amw/mesh-manifests';
-import { alive, startWalkthrough, type Started } from './harness.js';
+import { startWalkthrough, type Started } from './harness.js';
 
 const postgres = await postgresForTests('localmesh_e2e');
 const redis = await redisForTests();
-const allPids: number[] = [];
 
 afterAll(async () => {
   await postgres?.drop();
   await redis?.release();
-  // No process left behind by any walkthrough of this file.
-  expect(allPids.filter(alive)).toEqual([]);
 });
 
 describe.runIf(postgres && redis).each(walkthroughs.map((w) => [w.name, w] as const))('%s', (_name, walkthrough) => {
@@ -24,8 +21,7 @@ describe.runIf(postgres && redis).each(walkthroughs.map((w) => [w.name, w] as co
     started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, walkthrough.steps[0]!.name);
   }, 180_000);
   afterAll(async () => {
-    allPids.push(...(started?.pids() ?? []));
-    await started?.stop();
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
   }, 60_000);
 
   for (const [index, step] of walkthrough.steps.entries()) {

@@ -3,27 +3,18 @@
  * browser → yelb-ui's sidecar (frontend cluster) → the UI → its sidecar → the appserver found in
  * Cloud Map (backend cluster) → Postgres and Redis through TCP sidecars.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
+import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough } from '@amw/mesh-manifests';
-import { alive, startWalkthrough, type Started } from './harness.js';
+import { startWalkthrough, type Started } from './harness.js';
 
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-if (!existsSync(chromiumPath)) {
-  const message = `Chromium not found at ${chromiumPath}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`;
-  if (inCi) throw new Error(message);
-  process.stderr.write(`skipping the browser test: ${message}\n`);
-}
-const postgres = existsSync(chromiumPath) ? await postgresForTests('localmesh_browser') : undefined;
+const chromium = chromiumForTests();
+const postgres = chromium ? await postgresForTests('localmesh_browser') : undefined;
 const redis = postgres ? await redisForTests() : undefined;
 
 describe.runIf(postgres && redis)('Yelb through the mesh, in Chromium', () => {
@@ -35,16 +26,14 @@ describe.runIf(postgres && redis)('Yelb through the mesh, in Chromium', () => {
   beforeAll(async () => {
     started = await startWalkthrough(getWalkthrough('yelb-multi-account'), { postgres: postgres!, redis: redis! });
     uiUrl = started.run.urls.entries.ui!;
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    browser = await playwright.launch(chromium!);
     // Reduced motion: the chart draws at once, so the screenshot shows it whole.
     page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    const pids = started?.pids() ?? [];
-    await started?.stop();
-    expect(pids.filter(alive)).toEqual([]);
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
     await postgres?.drop();
     await redis?.release();
   }, 60_000);
