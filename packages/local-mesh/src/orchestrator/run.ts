@@ -248,6 +248,14 @@ export class WalkthroughRun {
   }
 
   private async startAll(world: MeshWorld, instances: Instance[]): Promise<void> {
+    // Databases' proxies first: an appserver that finds yelb-db's port open at start-up creates its
+    // schema at once instead of retrying in the background while a learner already calls it.
+    const backing = (i: Instance) => i.workload.spec.component === 'postgres' || i.workload.spec.component === 'redis';
+    await this.startBatch(world, instances.filter(backing));
+    await this.startBatch(world, instances.filter((i) => !backing(i)));
+  }
+
+  private async startBatch(world: MeshWorld, instances: Instance[]): Promise<void> {
     // A few at a time: a 2-core machine starting twenty Node processes at once helps nobody.
     const queue = [...instances];
     const context = this.context();
