@@ -15,8 +15,8 @@ const K8S = join(REPOSITORY_ROOT, 'k8s');
 const committed = existsSync(K8S) ? readdirSync(K8S, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
 
 describe('committed k8s/ folders', () => {
-  it.skipIf(committed.length > 0)('(no k8s/<walkthrough> folder is committed yet: nothing to lint)', () => {
-    expect(committed).toEqual([]);
+  it('are there: one per EKS walkthrough', () => {
+    expect(committed.sort()).toEqual(WALKTHROUGH_NAMES.filter((name) => getWalkthrough(name).platform === 'eks').sort());
   });
 
   it.each(committed)('k8s/%s lints clean', async (name) => {
