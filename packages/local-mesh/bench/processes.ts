@@ -15,6 +15,10 @@ export interface Child {
 }
 
 const running = new Set<Child>();
+// However this process ends, it takes the apps and sidecars it started with it.
+process.once('exit', () => {
+  for (const child of running) child.process.kill('SIGKILL');
+});
 
 export function startNode(name: string, args: string[], env: Record<string, string>, cwd: string): Child {
   const child = spawn(process.execPath, args, {
@@ -110,4 +114,12 @@ export function memoryOf(pid: number): Memory {
 export function maxMemory(a: Memory | undefined, b: Memory): Memory {
   if (!a) return b;
   return { rss: Math.max(a.rss, b.rss), pss: Math.max(a.pss, b.pss), private: Math.max(a.private, b.private) };
+}
+
+/** CPU time (user + system) a process has used so far, in ms; /proc/<pid>/stat counts clock ticks of 10 ms. */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -5,16 +5,26 @@
  *    called through the client sidecar's egress listener (absolute-form request, as apps send
  *    through HTTP_PROXY) and the server sidecar's ingress listener;
  * 2. throughput at 64 connections (closed loop), same two paths, against the real ColorTeller
- *    app (Express, as every walkthrough's apps are) and against a trivial node:http server;
+ *    app (Express, as every walkthrough's apps are) and against a trivial node:http server, with
+ *    the CPU each sidecar spends per request;
  * 3. memory per sidecar (RSS, and PSS/private from smaps_rollup) idle and under load, for the
- *    default proxy process and for one started with the V8 flags in BENCH_TUNED_FLAGS.
+ *    default proxy process and for ones started with the flags in BENCH_TUNED_FLAGS.
  *
  * Everything is real: `proxy-main` processes from dist/, configured over the control plane's
- * stream by a ConfigStreamServer, in front of apps running as their own processes. Paths are
- * interleaved round by round (the order rotates) and figures are medians over rounds, with
- * differences and ratios taken within each round first, so a noisy neighbour on this shared
- * 2-core machine hurts both sides of a comparison alike. Goals are printed with a verdict; the
- * exit code is 0 whatever they say (benchmarks are not tests).
+ * stream by a ConfigStreamServer, in front of apps running as their own processes. All
+ * fixed-rate rounds run before the closed-loop ones (so memory at 1,000 req/s is not a leftover
+ * of heavier load); within each, paths are interleaved round by round (the order rotates) and
+ * figures are medians over rounds, with differences and ratios taken within each round first, so
+ * a noisy neighbour on this shared 2-core machine hurts both sides of a comparison alike. Goals
+ * are printed with a verdict; the exit code is 0 whatever they say (benchmarks are not tests).
+ *
+ * Settings (environment): BENCH_ROUNDS (5), BENCH_SECONDS per path per round (3),
+ * BENCH_WARMUP_SECONDS per path (2), BENCH_RATE (1000), BENCH_CONNECTIONS (64),
+ * BENCH_TUNED_FLAGS (`--max-semi-space-size=1`: node options for a second set of sidecars; sets
+ * separated by `;` give one set of sidecars each, `NAME=value` words are environment variables;
+ * empty for none),
+ * BENCH_APP_LOG_LEVEL (info, as the orchestrator runs apps), BENCH_BASELINE_PROXY_MAIN (another
+ * build's dist/process/proxy-main.js to measure side by side, for before/after comparisons).
  */
 import { existsSync, statSync } from 'node:fs';
 import { request } from 'node:http';
@@ -26,7 +36,7 @@ import { ConfigStreamServer } from '../src/control-plane/stream.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
 import type { ClosedResult, Job, OpenResult, Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type ServedApp } from './mesh-config.js';
-import { freePort, maxMemory, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
+import { cpuMsOf, freePort, maxMemory, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
 import { fixed, median, megabytes, percentile, table } from './stats.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,10 +45,12 @@ const PROXY_MAIN = join(packageDir, 'dist/process/proxy-main.js');
 const COLORTELLER_MAIN = join(repoRoot, 'apps/colorteller/dist/main.js');
 const TRIVIAL_MAIN = join(packageDir, 'bench/trivial-upstream.ts');
 
-/** Young-generation cap: the largest legitimate RSS saving measured (see the README's Benchmark section). */
+/** Young-generation cap: the V8 flag that saved the most memory for its cost (see the README's Benchmark section). */
 const DEFAULT_TUNED_FLAGS = '--max-semi-space-size=1';
 
 const GOALS = { addedP90Ms: 1, throughputRatio: 0.6, rssMb: 40 };
+
+class SettingError extends Error {}
 
 function setting(name: string, fallback: number, integer: boolean): number {
   const raw = process.env[name];
@@ -50,13 +62,24 @@ function setting(name: string, fallback: number, integer: boolean): number {
   return value;
 }
 
-class SettingError extends Error {}
-
 type AppName = 'colorteller' | 'trivial';
-type Via = 'direct' | 'default' | 'tuned';
+const APPS: AppName[] = ['colorteller', 'trivial'];
+const APP_LABEL: Record<AppName, string> = { colorteller: 'ColorTeller (Express)', trivial: 'trivial node:http' };
+
+/** A way of running the sidecar processes; `direct` is the no-sidecar path. */
+interface Variant {
+  id: string;
+  label: string;
+  entry: string;
+  /** Node options, and `NAME=value` environment variables, for the sidecar processes. */
+  flags: string[];
+}
+const DIRECT: Variant = { id: 'direct', label: 'direct', entry: '', flags: [] };
+const isEnvironment = (word: string) => /^[A-Z_][A-Z0-9_]*=/.test(word);
 
 interface Sidecar {
   name: string;
+  variant: string;
   child: Child;
   idle?: Memory;
   atRate?: Memory;
@@ -65,27 +88,56 @@ interface Sidecar {
 
 interface PathSpec {
   app: AppName;
-  via: Via;
+  variant: Variant;
   target: Target;
-  sidecars: Sidecar[];
+  client?: Sidecar;
+  server?: Sidecar;
 }
 
-const APP_LABEL: Record<AppName, string> = { colorteller: 'ColorTeller (Express)', trivial: 'trivial node:http' };
-const VIA_LABEL: Record<Via, string> = { direct: 'direct', default: 'via sidecar pair', tuned: 'via sidecar pair, tuned flags' };
-const key = (app: AppName, via: Via) => `${app}/${via}`;
+interface LatencyRound {
+  p50: number;
+  p90: number;
+  p99: number;
+  failed: number;
+  late: number;
+  connections: number;
+}
+
+interface ThroughputRound {
+  rps: number;
+  failed: number;
+  /** CPU ms per 1,000 requests spent by the client and the server sidecar. */
+  clientCpu: number;
+  serverCpu: number;
+}
+
+const key = (app: AppName, variant: string) => `${app}/${variant}`;
 
 /** The worker is TypeScript: it registers tsx itself, since loader hooks given to this process do not reach workers. */
 const WORKER_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); })`;
 
 class LoadGenerator {
   private readonly worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
+  /** A worker that failed (to load, say) fails every run after, instead of crashing this process. */
+  private failure: Error | undefined;
+  private onFailure: ((error: Error) => void) | undefined;
+
+  constructor() {
+    this.worker.on('error', (error) => {
+      this.failure = new Error(`load generator: ${error.message}`);
+      this.onFailure?.(this.failure);
+    });
+  }
 
   run<T extends OpenResult | ClosedResult>(job: Job): Promise<T> {
     return new Promise((resolvePromise, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.worker.once('error', onError);
+      if (this.failure) {
+        reject(this.failure);
+        return;
+      }
+      this.onFailure = reject;
       this.worker.once('message', (result: T | { kind: 'failed'; message: string }) => {
-        this.worker.off('error', onError);
+        this.onFailure = undefined;
         if (result.kind === 'failed') reject(new Error(`load generator: ${result.message}`));
         else resolvePromise(result);
       });
@@ -98,16 +150,19 @@ class LoadGenerator {
   }
 }
 
-/** Samples the sidecars' memory while `work` runs, keeping each one's peak under `field`. */
-async function sampled<T>(sidecars: Sidecar[], field: 'atRate' | 'atConnections', work: Promise<T>): Promise<T> {
+/** Runs `work` while sampling the path's sidecars: peak memory under `field`, CPU used in total. */
+async function observed<T>(path: PathSpec, field: 'atRate' | 'atConnections', work: () => Promise<T>): Promise<{ result: T; cpuMs: [number, number] }> {
+  const sidecars = [path.client, path.server].filter((s): s is Sidecar => s !== undefined);
   const sample = () => {
-    for (const sidecar of sidecars) {
-      if (sidecar.child.process.pid !== undefined) sidecar[field] = maxMemory(sidecar[field], memoryOf(sidecar.child.process.pid));
-    }
+    for (const sidecar of sidecars) sidecar[field] = maxMemory(sidecar[field], memoryOf(sidecar.child.process.pid!));
   };
+  const cpu = () => [path.client, path.server].map((s) => (s ? cpuMsOf(s.child.process.pid!) : 0)) as [number, number];
+  const before = cpu();
   const timer = setInterval(sample, 250);
   try {
-    return await work;
+    const result = await work();
+    const after = cpu();
+    return { result, cpuMs: [after[0] - before[0], after[1] - before[1]] };
   } finally {
     clearInterval(timer);
     sample();
@@ -121,31 +176,35 @@ interface Answer {
   upstreamTime?: string;
 }
 
+function call(target: Target): Promise<Answer> {
+  return new Promise<Answer>((resolveAnswer, reject) => {
+    const req = request({ host: target.host, port: target.port, path: target.path, headers: { host: target.hostHeader }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () =>
+        resolveAnswer({
+          status: res.statusCode ?? 0,
+          body,
+          ...(typeof res.headers.server === 'string' ? { server: res.headers.server } : {}),
+          ...(typeof res.headers['x-envoy-upstream-service-time'] === 'string' ? { upstreamTime: res.headers['x-envoy-upstream-service-time'] } : {}),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** One request through a path, checked for the colour and (through the mesh) for Envoy's headers. */
 async function verify(path: PathSpec): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
-    const answer: Answer = await new Promise<Answer>((resolveAnswer, reject) => {
-      const req = request({ host: path.target.host, port: path.target.port, path: path.target.path, headers: { host: path.target.hostHeader }, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () =>
-          resolveAnswer({
-            status: res.statusCode ?? 0,
-            body,
-            ...(typeof res.headers.server === 'string' ? { server: res.headers.server } : {}),
-            ...(typeof res.headers['x-envoy-upstream-service-time'] === 'string' ? { upstreamTime: res.headers['x-envoy-upstream-service-time'] } : {}),
-          }),
-        );
-      });
-      req.on('error', reject);
-      req.end();
-    }).catch((error: unknown) => ({ status: 0, body: String(error) }));
-    const meshed = path.via !== 'direct';
+    const answer = await call(path.target).catch((error: unknown): Answer => ({ status: 0, body: String(error) }));
+    const meshed = path.variant !== DIRECT;
     if (answer.status === 200 && answer.body === 'blue' && (!meshed || (answer.server === 'envoy' && answer.upstreamTime !== undefined))) return;
     if (Date.now() > deadline) {
-      throw new Error(`${APP_LABEL[path.app]} ${VIA_LABEL[path.via]} does not answer as expected: ${answer.status} ${JSON.stringify(answer.body.slice(0, 200))}`);
+      throw new Error(`${APP_LABEL[path.app]} ${path.variant.label} does not answer as expected: ${answer.status} ${JSON.stringify(answer.body.slice(0, 200))}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -156,35 +215,60 @@ function rotate<T>(items: T[], by: number): T[] {
   return [...items.slice(n), ...items.slice(0, n)];
 }
 
-function checkBuilt(): void {
-  for (const [file, build] of [
-    [PROXY_MAIN, 'pnpm --filter @amw/local-mesh build'],
-    [COLORTELLER_MAIN, 'pnpm --filter @amw/colorteller build'],
-  ] as const) {
-    if (!existsSync(file)) throw new SettingError(`${file} is missing: run \`${build}\` first (the root \`pnpm bench\` builds everything)`);
+function checkBuilt(baseline: string | undefined): void {
+  const needed: [string, string][] = [
+    [PROXY_MAIN, 'run `pnpm --filter @amw/local-mesh build` first (the root `pnpm bench` builds everything)'],
+    [COLORTELLER_MAIN, 'run `pnpm --filter @amw/colorteller build` first (the root `pnpm bench` builds everything)'],
+  ];
+  if (baseline) needed.push([baseline, 'BENCH_BASELINE_PROXY_MAIN must name a built proxy-main.js']);
+  for (const [file, fix] of needed) {
+    if (!existsSync(file)) throw new SettingError(`${file} is missing: ${fix}`);
   }
-  const proxySource = join(packageDir, 'src/proxy/http-proxy.ts');
-  if (statSync(proxySource).mtimeMs > statSync(join(packageDir, 'dist/proxy/http-proxy.js')).mtimeMs) {
-    process.stdout.write('note: src/proxy is newer than dist/: the sidecars run the last build (run `pnpm --filter @amw/local-mesh build` to measure your changes)\n');
+  const newest = ['src/proxy/http-proxy.ts', 'src/http1/server-connection.ts'].map((f) => statSync(join(packageDir, f)).mtimeMs);
+  if (Math.max(...newest) > statSync(join(packageDir, 'dist/proxy/http-proxy.js')).mtimeMs) {
+    process.stdout.write('note: src/ is newer than dist/: the sidecars run the last build (`pnpm --filter @amw/local-mesh build` to measure your changes)\n');
   }
 }
 
-async function main(): Promise<void> {
-  const settings = {
+interface Settings {
+  rounds: number;
+  seconds: number;
+  warmupSeconds: number;
+  rate: number;
+  connections: number;
+  tunedFlags: string[][];
+  appLogLevel: string;
+  baseline: string | undefined;
+}
+
+function readSettings(): Settings {
+  const settings: Settings = {
     rounds: setting('BENCH_ROUNDS', 5, true),
     seconds: setting('BENCH_SECONDS', 3, false),
     warmupSeconds: setting('BENCH_WARMUP_SECONDS', 2, false),
     rate: setting('BENCH_RATE', 1000, true),
     connections: setting('BENCH_CONNECTIONS', 64, true),
-    tunedFlags: (process.env.BENCH_TUNED_FLAGS ?? DEFAULT_TUNED_FLAGS).split(/\s+/).filter(Boolean),
-    appLogLevel: process.env.BENCH_APP_LOG_LEVEL ?? 'info',
+    tunedFlags: (process.env.BENCH_TUNED_FLAGS ?? DEFAULT_TUNED_FLAGS)
+      .split(';')
+      .map((set) => set.split(/\s+/).filter(Boolean))
+      .filter((set) => set.length > 0),
+    appLogLevel: process.env.BENCH_APP_LOG_LEVEL || 'info',
+    baseline: process.env.BENCH_BASELINE_PROXY_MAIN ? resolve(process.env.BENCH_BASELINE_PROXY_MAIN) : undefined,
   };
   if (!['debug', 'info', 'warn', 'error'].includes(settings.appLogLevel)) {
     throw new SettingError(`BENCH_APP_LOG_LEVEL must be debug, info, warn or error (got ${JSON.stringify(settings.appLogLevel)})`);
   }
-  checkBuilt();
-  const variants: Exclude<Via, 'direct'>[] = settings.tunedFlags.length > 0 ? ['default', 'tuned'] : ['default'];
-  const flagsOf = (via: Via) => (via === 'tuned' ? settings.tunedFlags : []);
+  return settings;
+}
+
+async function main(): Promise<void> {
+  const settings = readSettings();
+  checkBuilt(settings.baseline);
+  const variants: Variant[] = [{ id: 'default', label: 'via sidecar pair', entry: PROXY_MAIN, flags: [] }];
+  settings.tunedFlags.forEach((flags, i) => {
+    variants.push({ id: i === 0 ? 'tuned' : `tuned${i + 1}`, label: `via sidecar pair, ${flags.join(' ')}`, entry: PROXY_MAIN, flags });
+  });
+  if (settings.baseline) variants.push({ id: 'baseline', label: 'via sidecar pair, baseline build', entry: settings.baseline, flags: [] });
 
   const load = new LoadGenerator();
   const controlPlane = new ConfigStreamServer();
@@ -203,107 +287,106 @@ async function main(): Promise<void> {
     await waitUntilReady(colorteller, `http://127.0.0.1:${appPorts.colorteller}/ping`);
     await waitUntilReady(trivial, `http://127.0.0.1:${appPorts.trivial}/`);
 
-    // A sidecar pair (client + one server sidecar per app) for each variant of the proxy process.
-    const paths = new Map<string, PathSpec>();
+    // For each variant, a client sidecar with one server sidecar per app behind it.
+    const paths: PathSpec[] = [];
     const sidecars: Sidecar[] = [];
-    const startSidecar = async (name: string, config: ProxyConfig, flags: string[]): Promise<Sidecar> => {
+    const startSidecar = async (name: string, variant: Variant, config: ProxyConfig): Promise<Sidecar> => {
       const admin = await freePort();
       controlPlane.publish(config);
       const child = startNode(
         name,
-        [...flags, PROXY_MAIN],
-        { AMW_PROXY_ID: config.node.id, AMW_CONTROL_PLANE: controlPlane.url, AMW_ADMIN_PORT: String(admin), AMW_PROXY_KIND: 'envoy' },
+        [...variant.flags.filter((f) => !isEnvironment(f)), variant.entry],
+        {
+          ...Object.fromEntries(variant.flags.filter(isEnvironment).map((f) => [f.slice(0, f.indexOf('=')), f.slice(f.indexOf('=') + 1)])),
+          AMW_PROXY_ID: config.node.id,
+          AMW_CONTROL_PLANE: controlPlane.url,
+          AMW_ADMIN_PORT: String(admin),
+          AMW_PROXY_KIND: 'envoy',
+        },
         repoRoot,
       );
       await waitUntilReady(child, `http://127.0.0.1:${admin}/ready`);
-      const sidecar: Sidecar = { name, child };
+      const sidecar: Sidecar = { name, variant: variant.id, child };
       sidecars.push(sidecar);
       return sidecar;
     };
-    for (const app of ['colorteller', 'trivial'] as const) {
-      paths.set(key(app, 'direct'), {
-        app,
-        via: 'direct',
-        target: { host: '127.0.0.1', port: appPorts[app], path: '/', hostHeader: `127.0.0.1:${appPorts[app]}` },
-        sidecars: [],
-      });
+    for (const app of APPS) {
+      paths.push({ app, variant: DIRECT, target: { host: '127.0.0.1', port: appPorts[app], path: '/', hostHeader: `127.0.0.1:${appPorts[app]}` } });
     }
-    for (const via of variants) {
-      const served: Record<AppName, ServedApp> = {
-        colorteller: { name: 'colorteller', appPort: appPorts.colorteller, ingressPort: await freePort() },
-        trivial: { name: 'trivial', appPort: appPorts.trivial, ingressPort: await freePort() },
-      };
+    for (const variant of variants) {
+      const served: ServedApp[] = [];
+      for (const app of APPS) served.push({ name: app, appPort: appPorts[app], ingressPort: await freePort() });
       const egressPort = await freePort();
-      const servers = {
-        colorteller: await startSidecar(`server sidecar, ColorTeller (${via})`, serverSidecar(served.colorteller, via), flagsOf(via)),
-        trivial: await startSidecar(`server sidecar, trivial (${via})`, serverSidecar(served.trivial, via), flagsOf(via)),
-      };
-      const client = await startSidecar(`client sidecar (${via})`, clientSidecar(egressPort, Object.values(served), via), flagsOf(via));
-      for (const app of ['colorteller', 'trivial'] as const) {
-        const authority = serviceAuthority(served[app]);
-        paths.set(key(app, via), {
+      const servers = new Map<string, Sidecar>();
+      for (const app of served) {
+        servers.set(app.name, await startSidecar(`server sidecar, ${app.name} (${variant.id})`, variant, serverSidecar(app, variant.id)));
+      }
+      const client = await startSidecar(`client sidecar (${variant.id})`, variant, clientSidecar(egressPort, served, variant.id));
+      for (const app of APPS) {
+        const authority = serviceAuthority({ name: app });
+        paths.push({
           app,
-          via,
+          variant,
           target: { host: '127.0.0.1', port: egressPort, path: `http://${authority}/`, hostHeader: authority },
-          sidecars: [client, servers[app]],
+          client,
+          server: servers.get(app)!,
         });
       }
     }
-    for (const path of paths.values()) await verify(path);
+    for (const path of paths) await verify(path);
 
-    // Idle memory: configured, verified once, nothing else yet.
+    // Idle memory: configured, one request each, nothing else yet.
     await new Promise((r) => setTimeout(r, 2000));
     for (const sidecar of sidecars) sidecar.idle = memoryOf(sidecar.child.process.pid!);
 
     const loadBefore = loadavg();
+    const minutes = Math.ceil((paths.length * settings.warmupSeconds + settings.rounds * settings.seconds * paths.length * 2) / 60);
     process.stdout.write(
-      `warming up ${paths.size} paths for ${settings.warmupSeconds} s each, then ${settings.rounds} rounds of ${settings.seconds} s per path ` +
-        `(about ${Math.ceil((paths.size * settings.warmupSeconds + settings.rounds * settings.seconds * (paths.size * 2 - 1)) / 60)} min)…\n`,
+      `${paths.length} paths: ${settings.warmupSeconds} s warm-up each, then ${settings.rounds} rounds of ${settings.seconds} s per path per measurement (about ${minutes} min)\n`,
     );
-    for (const path of paths.values()) {
-      await load.run({ kind: 'closed', connections: 16, seconds: settings.warmupSeconds, target: path.target });
+    // Warm-up at the fixed rate, so that the memory seen at that rate is not a leftover of heavier load.
+    for (const path of paths) {
+      await load.run({ kind: 'open', rate: settings.rate, maxConnections: settings.connections, seconds: settings.warmupSeconds, target: path.target });
     }
 
-    // 1. Fixed rate. 2. Closed loop. Interleaved, rotating the order every round.
-    const latencyPaths = [...paths.values()];
-    const throughputPaths = [...paths.values()];
-    const latency = new Map<string, { p50: number; p90: number; p99: number; errors: number; non2xx: number; late: number; connections: number }[]>();
-    const throughput = new Map<string, ClosedResult[]>();
+    // All fixed-rate rounds first, then all closed-loop ones: each path's memory at 1,000 req/s is
+    // measured before anything has driven it harder.
+    const latency = new Map<string, LatencyRound[]>();
+    const throughput = new Map<string, ThroughputRound[]>();
+    const push = <T>(map: Map<string, T[]>, k: string, value: T) => map.set(k, [...(map.get(k) ?? []), value]);
     for (let round = 0; round < settings.rounds; round++) {
-      for (const path of rotate(latencyPaths, round)) {
-        const result = await sampled(
-          path.sidecars,
-          'atRate',
+      for (const path of rotate(paths, round)) {
+        const { result } = await observed(path, 'atRate', () =>
           load.run<OpenResult>({ kind: 'open', rate: settings.rate, maxConnections: settings.connections, seconds: settings.seconds, target: path.target }),
         );
         const sorted = result.latenciesMs.sort((a, b) => a - b);
-        const list = latency.get(key(path.app, path.via)) ?? [];
-        list.push({
+        push(latency, key(path.app, path.variant.id), {
           p50: percentile(sorted, 0.5),
           p90: percentile(sorted, 0.9),
           p99: percentile(sorted, 0.99),
-          errors: result.errors,
-          non2xx: result.non2xx,
+          failed: result.errors + result.non2xx,
           late: result.lateSends,
           connections: result.connections,
         });
-        latency.set(key(path.app, path.via), list);
       }
-      for (const path of rotate(throughputPaths, round)) {
-        const result = await sampled(
-          path.sidecars,
-          'atConnections',
+      process.stdout.write(`fixed rate: round ${round + 1}/${settings.rounds} done\n`);
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const path of rotate(paths, round)) {
+        const { result, cpuMs } = await observed(path, 'atConnections', () =>
           load.run<ClosedResult>({ kind: 'closed', connections: settings.connections, seconds: settings.seconds, target: path.target }),
         );
-        const list = throughput.get(key(path.app, path.via)) ?? [];
-        list.push(result);
-        throughput.set(key(path.app, path.via), list);
+        const requests = result.requestsPerSecond * settings.seconds;
+        push(throughput, key(path.app, path.variant.id), {
+          rps: result.requestsPerSecond,
+          failed: result.errors + result.non2xx,
+          clientCpu: (cpuMs[0] / requests) * 1000,
+          serverCpu: (cpuMs[1] / requests) * 1000,
+        });
       }
-      process.stdout.write(`round ${round + 1}/${settings.rounds} done\n`);
+      process.stdout.write(`closed loop: round ${round + 1}/${settings.rounds} done\n`);
     }
-    const loadAfter = loadavg();
-
-    report({ settings, paths, latency, throughput, sidecars, variants, loadBefore, loadAfter });
+    process.stdout.write(report({ settings, latency, throughput, sidecars, variants, loadBefore, loadAfter: loadavg() }));
   } finally {
     await load.close();
     await stopAll();
@@ -312,84 +395,96 @@ async function main(): Promise<void> {
 }
 
 interface ReportInput {
-  settings: { rounds: number; seconds: number; warmupSeconds: number; rate: number; connections: number; tunedFlags: string[]; appLogLevel: string };
-  paths: Map<string, PathSpec>;
-  latency: Map<string, { p50: number; p90: number; p99: number; errors: number; non2xx: number; late: number; connections: number }[]>;
-  throughput: Map<string, ClosedResult[]>;
+  settings: Settings;
+  latency: Map<string, LatencyRound[]>;
+  throughput: Map<string, ThroughputRound[]>;
   sidecars: Sidecar[];
-  variants: Exclude<Via, 'direct'>[];
+  variants: Variant[];
   loadBefore: number[];
   loadAfter: number[];
 }
 
-function report({ settings, latency, throughput, sidecars, variants, loadBefore, loadAfter }: ReportInput): void {
+function report({ settings, latency, throughput, sidecars, variants, loadBefore, loadAfter }: ReportInput): string {
   const out: string[] = [];
-  const apps: AppName[] = ['colorteller', 'trivial'];
-  const vias: Via[] = ['direct', ...variants];
-  const lat = (app: AppName, via: Via) => latency.get(key(app, via)) ?? [];
-  const rps = (app: AppName, via: Via) => (throughput.get(key(app, via)) ?? []).map((r) => r.requestsPerSecond);
+  const all = [DIRECT, ...variants];
+  const lat = (app: AppName, variant: string) => latency.get(key(app, variant)) ?? [];
+  const tput = (app: AppName, variant: string) => throughput.get(key(app, variant)) ?? [];
   /** Median over rounds of a per-round difference (or ratio) between two paths. */
   const paired = (a: number[], b: number[], combine: (x: number, y: number) => number) => median(a.map((x, i) => combine(x, b[i]!)));
   const sum = (values: number[]) => values.reduce((s, v) => s + v, 0);
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${fixed(value)}`;
 
   out.push('');
-  out.push(`local-mesh sidecar benchmark — node ${process.version}, ${cpus().length} CPUs shared with other work, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after`);
   out.push(
-    `${settings.rounds} rounds, ${settings.seconds} s per path per round, paths interleaved with the order rotating each round; figures are medians over rounds ` +
-      `(differences and ratios are taken within a round, then the median). Apps log at ${settings.appLogLevel}, as the orchestrator runs them.`,
+    `local-mesh sidecar benchmark: node ${process.version}, ${cpus().length} CPUs shared with other work, ` +
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' ')} after.`,
   );
-  if (variants.includes('tuned')) out.push(`"tuned flags": the sidecar processes run with ${settings.tunedFlags.join(' ')}.`);
+  out.push(
+    `${settings.rounds} rounds, ${settings.seconds} s per path each; paths interleaved, order rotating each round; medians over rounds ` +
+      `(differences and ratios taken within a round first). Apps log at ${settings.appLogLevel}, as the orchestrator runs them.`,
+  );
 
-  out.push('', `1. Latency at a fixed ${settings.rate} req/s, open loop (ms; from handing the request to the socket to the end of the answer)`);
-  const latencyRows: string[][] = [];
-  for (const app of apps) {
-    for (const via of vias) {
-      const rounds = lat(app, via);
-      latencyRows.push([
-        `${APP_LABEL[app]}, ${VIA_LABEL[via]}`,
-        fixed(median(rounds.map((r) => r.p50))),
-        fixed(median(rounds.map((r) => r.p90))),
-        fixed(median(rounds.map((r) => r.p99))),
-        String(sum(rounds.map((r) => r.errors + r.non2xx))),
-        String(sum(rounds.map((r) => r.late))),
-        String(Math.max(0, ...rounds.map((r) => r.connections))),
-      ]);
-    }
+  const sends = [...latency.values()].flat();
+  const lateShare = sum(sends.map((r) => r.late)) / (sends.length * settings.rate * settings.seconds);
+  if (lateShare > 0.02 || loadAfter[0]! > cpus().length * 1.5) {
+    out.push(
+      `WARNING: the machine was busy (${fixed(lateShare * 100, 1)}% of fixed-rate sends left more than 2 ms late, load average ${loadAfter[0]!.toFixed(1)} ` +
+        `on ${cpus().length} CPUs): other work shared the cores, so the figures below are noisier than usual; run again when it is quieter.`,
+    );
   }
-  out.push(table(['path', 'p50', 'p90', 'p99', 'failed', 'late sends', 'connections'], latencyRows));
-  out.push('', 'Added by the sidecar pair (meshed − direct, same round):');
-  const addedRows: string[][] = [];
-  const addedP90: Partial<Record<string, number>> = {};
-  for (const app of apps) {
-    for (const via of variants) {
-      const meshed = lat(app, via);
-      const direct = lat(app, 'direct');
-      const added = (q: 'p50' | 'p90' | 'p99') => paired(meshed.map((r) => r[q]), direct.map((r) => r[q]), (m, d) => m - d);
-      addedP90[key(app, via)] = added('p90');
-      addedRows.push([`${APP_LABEL[app]}, ${VIA_LABEL[via]}`, fixed(added('p50')), fixed(added('p90')), fixed(added('p99'))]);
-    }
-  }
-  out.push(table(['path', '+p50', '+p90', '+p99'], addedRows));
 
-  out.push('', `2. Throughput at ${settings.connections} connections, closed loop (autocannon)`);
-  const ratio: Partial<Record<string, number>> = {};
-  const throughputRows: string[][] = [];
-  for (const app of apps) {
-    for (const via of vias) {
-      const results = throughput.get(key(app, via)) ?? [];
-      const r = via === 'direct' ? 1 : paired(rps(app, via), rps(app, 'direct'), (m, d) => m / d);
-      ratio[key(app, via)] = r;
-      throughputRows.push([
-        `${APP_LABEL[app]}, ${VIA_LABEL[via]}`,
-        fixed(median(rps(app, via)), 0),
-        via === 'direct' ? '100%' : `${fixed(r * 100, 0)}%`,
-        String(sum(results.map((x) => x.errors + x.non2xx))),
-      ]);
-    }
-  }
-  out.push(table(['path', 'req/s', 'of direct', 'failed'], throughputRows));
+  out.push('', `1. Latency at a fixed ${settings.rate} req/s, open loop (ms, from handing the request to the socket to the end of the answer)`);
+  out.push(
+    table(
+      ['path', 'p50', 'p90', 'p99', 'failed', 'late sends', 'connections'],
+      APPS.flatMap((app) =>
+        all.map((v) => {
+          const rounds = lat(app, v.id);
+          return [
+            `${APP_LABEL[app]}, ${v.label}`,
+            fixed(median(rounds.map((r) => r.p50))),
+            fixed(median(rounds.map((r) => r.p90))),
+            fixed(median(rounds.map((r) => r.p99))),
+            String(sum(rounds.map((r) => r.failed))),
+            String(sum(rounds.map((r) => r.late))),
+            String(Math.max(0, ...rounds.map((r) => r.connections))),
+          ];
+        }),
+      ),
+    ),
+  );
+  const added = (app: AppName, variant: string, q: 'p50' | 'p90' | 'p99') =>
+    paired(lat(app, variant).map((r) => r[q]), lat(app, 'direct').map((r) => r[q]), (m, d) => m - d);
+  out.push('', 'Added by the sidecar pair (meshed − direct in the same round, ms):');
+  out.push(
+    table(
+      ['path', '+p50', '+p90', '+p99'],
+      APPS.flatMap((app) => variants.map((v) => [`${APP_LABEL[app]}, ${v.label}`, fixed(added(app, v.id, 'p50')), fixed(added(app, v.id, 'p90')), fixed(added(app, v.id, 'p99'))])),
+    ),
+  );
 
-  out.push('', '3. Memory per sidecar, MB: RSS / PSS / private (PSS and private discount the Node binary pages every sidecar shares)');
+  out.push('', `2. Throughput at ${settings.connections} connections, closed loop (autocannon); sidecar CPU in ms per 1,000 requests`);
+  const ratio = (app: AppName, variant: string, versus = 'direct') => paired(tput(app, variant).map((r) => r.rps), tput(app, versus).map((r) => r.rps), (m, d) => m / d);
+  out.push(
+    table(
+      ['path', 'req/s', 'of direct', 'client CPU', 'server CPU', 'failed'],
+      APPS.flatMap((app) =>
+        all.map((v) => {
+          const rounds = tput(app, v.id);
+          return [
+            `${APP_LABEL[app]}, ${v.label}`,
+            fixed(median(rounds.map((r) => r.rps)), 0),
+            v === DIRECT ? '100%' : `${fixed(ratio(app, v.id) * 100, 0)}%`,
+            v === DIRECT ? '' : fixed(median(rounds.map((r) => r.clientCpu)), 1),
+            v === DIRECT ? '' : fixed(median(rounds.map((r) => r.serverCpu)), 1),
+            String(sum(rounds.map((r) => r.failed))),
+          ];
+        }),
+      ),
+    ),
+  );
+
+  out.push('', '3. Memory per sidecar, MB: RSS / PSS / private (PSS and private discount the Node binary pages all sidecars share)');
   const mem = (m: Memory | undefined) => (m ? `${megabytes(m.rss)} / ${megabytes(m.pss)} / ${megabytes(m.private)}` : 'n/a');
   out.push(
     table(
@@ -398,42 +493,44 @@ function report({ settings, latency, throughput, sidecars, variants, loadBefore,
     ),
   );
 
-  // Verdicts.
+  const of = (variant: string) => sidecars.filter((s) => s.variant === variant);
+  const peak = (variant: string, when: 'idle' | 'atRate' | 'atConnections', field: keyof Memory) =>
+    Math.max(...of(variant).map((s) => s[when]?.[field] ?? NaN));
+  /** The largest figure any sidecar of a variant showed, idle and at each load. */
+  const memoryLine = (variant: string) =>
+    `RSS ${megabytes(peak(variant, 'idle', 'rss'))} idle, ${megabytes(peak(variant, 'atRate', 'rss'))} at ${settings.rate} req/s, ` +
+    `${megabytes(peak(variant, 'atConnections', 'rss'))} at ${settings.connections} connections; PSS ${megabytes(peak(variant, 'idle', 'pss'))} / ` +
+    `${megabytes(peak(variant, 'atRate', 'pss'))} / ${megabytes(peak(variant, 'atConnections', 'pss'))} MB`;
+  const cpu = (app: AppName, variant: string) => tput(app, variant).map((r) => r.clientCpu + r.serverCpu);
   const verdict = (met: boolean) => (met ? 'MET   ' : 'MISSED');
-  out.push('', 'Goals');
-  const p90ct = addedP90[key('colorteller', 'default')] ?? NaN;
-  const p90tr = addedP90[key('trivial', 'default')] ?? NaN;
+  const p90ct = added('colorteller', 'default', 'p90');
+  const p90tr = added('trivial', 'default', 'p90');
+  const rss = Math.max(peak('default', 'idle', 'rss'), peak('default', 'atRate', 'rss'));
+  out.push('', 'Goals (default sidecars)');
   out.push(
-    `  [${verdict(Math.max(p90ct, p90tr) <= GOALS.addedP90Ms)}] latency added at p90 ≤ ${GOALS.addedP90Ms} ms (judged on both upstreams): ` +
-      `ColorTeller +${fixed(p90ct)} ms, trivial +${fixed(p90tr)} ms`,
+    `  [${verdict(Math.max(p90ct, p90tr) <= GOALS.addedP90Ms)}] latency added at p90 ≤ ${GOALS.addedP90Ms} ms, judged on both upstreams: ` +
+      `ColorTeller ${signed(p90ct)} ms, trivial ${signed(p90tr)} ms`,
   );
-  const ratioCt = ratio[key('colorteller', 'default')] ?? NaN;
-  const ratioTr = ratio[key('trivial', 'default')] ?? NaN;
   out.push(
-    `  [${verdict(ratioCt >= GOALS.throughputRatio)}] throughput ≥ ${GOALS.throughputRatio * 100}% of direct, judged on ColorTeller: ${fixed(ratioCt * 100, 0)}%. ` +
-      `Against the trivial upstream: ${fixed(ratioTr * 100, 0)}% (not judged: on loopback a proxy hop costs about as much CPU as a trivial ` +
-      `HTTP server, so two hops and the app share 2 cores; the walkthroughs' apps are Express apps like ColorTeller)`,
+    `  [${verdict(ratio('colorteller', 'default') >= GOALS.throughputRatio)}] throughput ≥ ${GOALS.throughputRatio * 100}% of direct, judged on ColorTeller: ` +
+      `${fixed(ratio('colorteller', 'default') * 100, 0)}%. Trivial upstream: ${fixed(ratio('trivial', 'default') * 100, 0)}%, not judged: on loopback a proxy ` +
+      `hop costs about as much CPU as a trivial HTTP server, so two hops, the app and the load generator share 2 cores; the walkthroughs' apps are Express apps like ColorTeller`,
   );
-  const defaults = sidecars.filter((s) => s.name.endsWith('(default)'));
-  const peak = (list: Sidecar[], field: 'idle' | 'atRate') => Math.max(...list.map((s) => s[field]?.rss ?? NaN));
-  const peakOf = (list: Sidecar[], field: 'pss' | 'private') => Math.max(...list.map((s) => s.atRate?.[field] ?? NaN));
   out.push(
-    `  [${verdict(peak(defaults, 'atRate') / 1024 <= GOALS.rssMb)}] RSS ≤ ${GOALS.rssMb} MB per sidecar at ${settings.rate} req/s: peak ${megabytes(peak(defaults, 'atRate'))} MB ` +
-      `(idle ${megabytes(peak(defaults, 'idle'))} MB; PSS ${megabytes(peakOf(defaults, 'pss'))} MB, private ${megabytes(peakOf(defaults, 'private'))} MB)`,
+    `  [${verdict(rss / 1024 <= GOALS.rssMb)}] RSS ≤ ${GOALS.rssMb} MB per sidecar, idle and at ${settings.rate} req/s: ${megabytes(rss)} MB at most. ${memoryLine('default')}. ` +
+      `A bare \`node\` process idles at about 40 MB RSS, 34 MB of it Node's own binary pages, shared by every sidecar: PSS is what each one adds`,
   );
-  if (variants.includes('tuned')) {
-    const tuned = sidecars.filter((s) => s.name.endsWith('(tuned)'));
-    const latencyCost = paired(lat('colorteller', 'tuned').map((r) => r.p90), lat('colorteller', 'default').map((r) => r.p90), (t, d) => t - d);
-    const throughputCost = paired(rps('colorteller', 'tuned'), rps('colorteller', 'default'), (t, d) => t / d);
-    const throughputCostTrivial = paired(rps('trivial', 'tuned'), rps('trivial', 'default'), (t, d) => t / d);
+  for (const v of variants.filter((x) => x.id !== 'default')) {
+    const versus = (app: AppName) => paired(lat(app, v.id).map((r) => r.p90), lat(app, 'default').map((r) => r.p90), (a, b) => a - b);
+    const cpuRatio = (app: AppName) => paired(cpu(app, v.id), cpu(app, 'default'), (a, b) => a / b);
     out.push(
-      `  [${verdict(peak(tuned, 'atRate') / 1024 <= GOALS.rssMb)}] with ${settings.tunedFlags.join(' ')}: peak RSS ${megabytes(peak(tuned, 'atRate'))} MB at ${settings.rate} req/s ` +
-        `(idle ${megabytes(peak(tuned, 'idle'))} MB; PSS ${megabytes(peakOf(tuned, 'pss'))} MB); cost vs default flags: p90 ${latencyCost >= 0 ? '+' : ''}${fixed(latencyCost)} ms, ` +
-        `throughput ${fixed(throughputCost * 100, 0)}% (ColorTeller) / ${fixed(throughputCostTrivial * 100, 0)}% (trivial) of the default sidecars'`,
+      `  ${v.id === 'baseline' ? 'baseline build' : `with ${v.flags.join(' ')}`}: ${memoryLine(v.id)}. Against the default sidecars: ` +
+        `p90 ${signed(versus('colorteller'))} ms (ColorTeller) / ${signed(versus('trivial'))} ms (trivial); throughput ` +
+        `${fixed(ratio('colorteller', v.id, 'default') * 100, 0)}% / ${fixed(ratio('trivial', v.id, 'default') * 100, 0)}%; CPU per request ` +
+        `${fixed(cpuRatio('colorteller') * 100, 0)}% / ${fixed(cpuRatio('trivial') * 100, 0)}% of theirs`,
     );
   }
-  out.push('');
-  process.stdout.write(out.join('\n') + '\n');
+  return out.join('\n') + '\n\n';
 }
 
 main().then(

@@ -34,7 +34,11 @@ export class UpstreamError extends Error {
 }
 
 export interface ResponseSink {
-  onHead(head: ResponseHead): void;
+  /**
+   * `more`: onBody or onEnd follows before this read is done with (the body, or its first bytes,
+   * came with the head), so the head may wait to leave with them.
+   */
+  onHead(head: ResponseHead, more: boolean): void;
   /** Raw body bytes (framing included) and how many payload bytes they carry. */
   onBody(chunk: Buffer, payloadBytes: number): void;
   onEnd(): void;
@@ -46,8 +50,10 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 export class UpstreamConnection {
   /** Requests completed on this connection; a reused connection may have been closed by the peer. */
   served = 0;
-  /** Set while the connection waits in a pool. */
+  /** The pool's idle-close timer for this connection, while one is armed. */
   idleTimer: NodeJS.Timeout | undefined;
+  /** When the connection last went back to its pool (performance.now()). */
+  idleSince = 0;
   private sink: ResponseSink | null = null;
   private method = 'GET';
   private headBuffer: Buffer | null = null;
@@ -159,7 +165,7 @@ export class UpstreamConnection {
       }
       this.scanner = new BodyScanner(this.head.framing);
       offset = end + 4;
-      sink.onHead(this.head);
+      sink.onHead(this.head, offset < data.length || this.scanner.done);
       if (this.sink !== sink) return; // the sink abandoned us in onHead (e.g. a retry)
     }
     const scanner = this.scanner!;

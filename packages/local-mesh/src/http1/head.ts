@@ -50,7 +50,22 @@ export interface ResponseHead {
 }
 
 export const MAX_HEAD_BYTES = 60 * 1024;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** RFC 9110 token characters, by char code (a table beats a regular expression per header name). */
+const TOKEN_CHARS = (() => {
+  const table = new Uint8Array(128);
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") table[c.charCodeAt(0)] = 1;
+  return table;
+})();
+
+function isToken(text: string, start = 0, end = text.length): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127 || TOKEN_CHARS[c] === 0) return false;
+  }
+  return true;
+}
 
 export function getHeader(headers: HeaderList, lowerName: string): string | undefined {
   for (let i = 0; i < headers.length; i += 2) {
@@ -63,58 +78,104 @@ export function getHeader(headers: HeaderList, lowerName: string): string | unde
 export function getHeaderValues(headers: HeaderList, lowerName: string): string[] {
   const values: string[] = [];
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === lowerName) values.push(headers[i + 1]!);
+    if (headers[i]!.length === lowerName.length && headers[i]!.toLowerCase() === lowerName) values.push(headers[i + 1]!);
   }
   return values;
 }
 
-function parseHeaderLines(lines: string[], start: number): HeaderList {
-  const headers: HeaderList = [];
-  for (let i = start; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.length === 0) continue;
-    if (line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9) {
-      throw new HttpParseError('obsolete header line folding is not accepted', 400);
+/** What the parser notes while it reads header lines, so nothing walks the list again for them. */
+class FramingHeaders {
+  connection: string[] | undefined = undefined;
+  transferEncoding: string[] | undefined = undefined;
+  contentLength: string[] | undefined = undefined;
+  host: string | undefined = undefined;
+
+  /** Names are lower-cased only when their length says they might be one of ours. */
+  note(name: string, value: string): void {
+    switch (name.length) {
+      case 4:
+        if (this.host === undefined && name.toLowerCase() === 'host') this.host = value;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') (this.connection ??= []).push(value);
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') (this.contentLength ??= []).push(value);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') (this.transferEncoding ??= []).push(value);
+        break;
     }
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpParseError(`malformed header line: ${JSON.stringify(line.slice(0, 80))}`, 400);
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HttpParseError(`invalid header name: ${JSON.stringify(name)}`, 400);
-    headers.push(name, line.slice(colon + 1).trim());
+  }
+}
+
+/** Header lines from `start` (just after the start line's CRLF) to the end of `text`. */
+function parseHeaderLines(text: string, start: number, seen: FramingHeaders): HeaderList {
+  const headers: HeaderList = [];
+  let pos = start;
+  while (pos < text.length) {
+    let end = text.indexOf('\r\n', pos);
+    if (end < 0) end = text.length;
+    if (end > pos) {
+      const first = text.charCodeAt(pos);
+      if (first === 32 || first === 9) throw new HttpParseError('obsolete header line folding is not accepted', 400);
+      const colon = text.indexOf(':', pos);
+      if (colon <= pos || colon >= end) {
+        throw new HttpParseError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}`, 400);
+      }
+      const name = text.slice(pos, colon);
+      if (!isToken(name)) throw new HttpParseError(`invalid header name: ${JSON.stringify(name)}`, 400);
+      const value = text.slice(colon + 1, end).trim();
+      headers.push(name, value);
+      seen.note(name, value);
+    }
+    pos = end + 2;
   }
   return headers;
 }
 
-function connectionTokens(headers: HeaderList): string[] {
+function tokensOf(values: readonly string[] | undefined): string[] {
   const tokens: string[] = [];
-  for (const value of getHeaderValues(headers, 'connection')) {
+  if (values === undefined) return tokens;
+  for (const value of values) {
     for (const token of value.split(',')) tokens.push(token.trim().toLowerCase());
   }
   return tokens;
 }
 
-function wantsKeepAlive(version: string, headers: HeaderList): boolean {
-  const tokens = connectionTokens(headers);
+function wantsKeepAlive(version: string, connection: readonly string[] | undefined): boolean {
+  if (connection === undefined) return version === '1.1';
+  const tokens = tokensOf(connection);
   if (tokens.includes('close')) return false;
   return version === '1.1' || tokens.includes('keep-alive');
 }
 
 /** RFC 9112 §6.3 message body length, for requests. */
-function requestFraming(headers: HeaderList): BodyFraming {
-  const te = getHeaderValues(headers, 'transfer-encoding');
-  const cl = getHeaderValues(headers, 'content-length');
-  if (te.length > 0) {
-    if (cl.length > 0) throw new HttpParseError('both Transfer-Encoding and Content-Length are present', 400);
+function requestFraming(seen: FramingHeaders): BodyFraming {
+  const te = seen.transferEncoding;
+  const cl = seen.contentLength;
+  if (te !== undefined) {
+    if (cl !== undefined) throw new HttpParseError('both Transfer-Encoding and Content-Length are present', 400);
     const codings = te.join(',').split(',').map((c) => c.trim().toLowerCase());
     if (codings.at(-1) !== 'chunked') throw new HttpParseError('a request Transfer-Encoding must end with chunked', 400);
     if (codings.length > 1) throw new HttpParseError(`unsupported transfer coding: ${codings.join(', ')}`, 501);
-    return { kind: 'chunked' };
+    return CHUNKED;
   }
-  if (cl.length > 0) return { kind: 'length', length: parseContentLength(cl) };
-  return { kind: 'none' };
+  if (cl !== undefined) return { kind: 'length', length: parseContentLength(cl) };
+  return NO_BODY;
 }
 
+/** Shared framing objects for the common cases; nothing mutates a framing. */
+const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
+const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
+const CLOSE_DELIMITED: BodyFraming = Object.freeze({ kind: 'close' });
+
 function parseContentLength(values: string[]): number {
+  if (values.length === 1 && values[0]!.indexOf(',') < 0) {
+    const only = values[0]!;
+    if (only.length > 0 && only.length <= 15 && isDigits(only)) return Number(only);
+    throw new HttpParseError(`invalid Content-Length: ${values.join(', ')}`, 400);
+  }
   const all = values.join(',').split(',').map((v) => v.trim());
   if (!all.every((v) => v === all[0]) || !/^\d{1,15}$/.test(all[0]!)) {
     throw new HttpParseError(`invalid Content-Length: ${values.join(', ')}`, 400);
@@ -122,8 +183,15 @@ function parseContentLength(values: string[]): number {
   return Number(all[0]);
 }
 
-function splitTarget(method: string, target: string, headers: HeaderList): { path: string; authority: string } {
-  const host = getHeader(headers, 'host') ?? '';
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function splitTarget(method: string, target: string, host: string): { path: string; authority: string } {
   if (method === 'CONNECT') return { path: '', authority: target };
   if (target.charCodeAt(0) === 47 /* / */) return { path: target, authority: host };
   if (target === '*') return { path: '*', authority: host };
@@ -133,29 +201,36 @@ function splitTarget(method: string, target: string, headers: HeaderList): { pat
     const slash = rest.search(/[/?]/);
     const authority = slash < 0 ? rest : rest.slice(0, slash);
     const path = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash);
-    return { path, authority: authority.replace(/^[^@]*@/, '') };
+    return { path, authority: authority.indexOf('@') < 0 ? authority : authority.replace(/^[^@]*@/, '') };
   }
   throw new HttpParseError(`invalid request target: ${JSON.stringify(target.slice(0, 80))}`, 400);
 }
 
+/** Where the start line ends: the first CRLF, or the end of a head that has no header lines. */
+function startLineEnd(text: string): number {
+  const end = text.indexOf('\r\n');
+  return end < 0 ? text.length : end;
+}
+
 /** Parses a request head given its bytes without the final CRLFCRLF. */
 export function parseRequestHead(text: string): RequestHead {
-  const lines = text.split('\r\n');
-  const requestLine = lines[0]!;
+  const lineEnd = startLineEnd(text);
+  const requestLine = text.slice(0, lineEnd);
   const first = requestLine.indexOf(' ');
   const last = requestLine.lastIndexOf(' ');
   if (first <= 0 || last === first) throw new HttpParseError(`malformed request line: ${JSON.stringify(requestLine.slice(0, 80))}`, 400);
   const method = requestLine.slice(0, first);
   const target = requestLine.slice(first + 1, last);
   const protocol = requestLine.slice(last + 1);
-  if (!TOKEN.test(method)) throw new HttpParseError(`invalid method: ${JSON.stringify(method)}`, 400);
+  if (!isToken(method)) throw new HttpParseError(`invalid method: ${JSON.stringify(method)}`, 400);
   if (protocol !== 'HTTP/1.1' && protocol !== 'HTTP/1.0') {
     throw new HttpParseError(`unsupported protocol ${JSON.stringify(protocol)}`, protocol.startsWith('HTTP/') ? 505 : 400);
   }
   if (target.length === 0 || target.includes(' ')) throw new HttpParseError('invalid request target', 400);
-  const version = protocol.slice(5);
-  const headers = parseHeaderLines(lines, 1);
-  const { path, authority } = splitTarget(method, target, headers);
+  const version = protocol === 'HTTP/1.1' ? '1.1' : '1.0';
+  const seen = new FramingHeaders();
+  const headers = parseHeaderLines(text, lineEnd + 2, seen);
+  const { path, authority } = splitTarget(method, target, seen.host ?? '');
   return {
     method,
     target,
@@ -163,38 +238,37 @@ export function parseRequestHead(text: string): RequestHead {
     headers,
     path,
     authority,
-    keepAlive: wantsKeepAlive(version, headers),
-    framing: method === 'CONNECT' ? { kind: 'none' } : requestFraming(headers),
+    keepAlive: wantsKeepAlive(version, seen.connection),
+    framing: method === 'CONNECT' ? NO_BODY : requestFraming(seen),
   };
 }
 
+const STATUS_LINE = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/;
+
 /** Parses a response head; `requestMethod` decides whether a body can follow (HEAD, CONNECT). */
 export function parseResponseHead(text: string, requestMethod: string): ResponseHead {
-  const lines = text.split('\r\n');
-  const statusLine = lines[0]!;
-  const match = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/.exec(statusLine);
+  const lineEnd = startLineEnd(text);
+  const statusLine = text.slice(0, lineEnd);
+  const match = STATUS_LINE.exec(statusLine);
   if (!match) throw new HttpParseError(`malformed status line: ${JSON.stringify(statusLine.slice(0, 80))}`, 502);
   const version = match[1]!;
   const status = Number(match[2]);
-  const headers = parseHeaderLines(lines, 1);
+  const seen = new FramingHeaders();
+  const headers = parseHeaderLines(text, lineEnd + 2, seen);
   let framing: BodyFraming;
-  if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = { kind: 'none' };
-  else if (requestMethod === 'CONNECT' && status >= 200 && status < 300) framing = { kind: 'none' };
-  else {
-    const te = getHeaderValues(headers, 'transfer-encoding');
-    if (te.length > 0) {
-      framing = te.join(',').trim().toLowerCase().endsWith('chunked') ? { kind: 'chunked' } : { kind: 'close' };
-    } else {
-      const cl = getHeaderValues(headers, 'content-length');
-      framing = cl.length > 0 ? { kind: 'length', length: parseContentLength(cl) } : { kind: 'close' };
-    }
+  if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = NO_BODY;
+  else if (requestMethod === 'CONNECT' && status >= 200 && status < 300) framing = NO_BODY;
+  else if (seen.transferEncoding !== undefined) {
+    framing = seen.transferEncoding.join(',').trim().toLowerCase().endsWith('chunked') ? CHUNKED : CLOSE_DELIMITED;
+  } else {
+    framing = seen.contentLength !== undefined ? { kind: 'length', length: parseContentLength(seen.contentLength) } : CLOSE_DELIMITED;
   }
   return {
     version,
     status,
     reason: match[3] ?? '',
     headers,
-    keepAlive: framing.kind !== 'close' && wantsKeepAlive(version, headers),
+    keepAlive: framing.kind !== 'close' && wantsKeepAlive(version, seen.connection),
     framing,
   };
 }
@@ -206,14 +280,51 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
  * `transfer-encoding` is kept: bodies pass through with their framing unchanged.
  */
 export function withoutHopByHop(headers: HeaderList): HeaderList {
-  const named = connectionTokens(headers);
-  const kept: HeaderList = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const lower = headers[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named.includes(lower)) continue;
-    kept.push(headers[i]!, headers[i + 1]!);
+  return forwardHeaders(headers, NOTHING, NOTHING, NOTHING);
+}
+
+const NOTHING: readonly string[] = [];
+
+/**
+ * The header list a proxy sends on, built in one pass (this runs twice per proxied request):
+ * hop-by-hop headers dropped as in withoutHopByHop, headers named in `drop` (lower case)
+ * removed, then `append` (flat name/value pairs) added, then each pair of `set` (lower-case
+ * name, value) applied as setHeader would: the first header of that name takes the value in
+ * place and its repeats go, or the pair is appended when there was none.
+ */
+export function forwardHeaders(headers: HeaderList, drop: readonly string[], append: readonly string[], set: readonly string[]): HeaderList {
+  // Which `set` pairs found their header is kept as bits of one integer.
+  if (set.length > 62) throw new RangeError('forwardHeaders sets at most 31 headers');
+  const count = headers.length >> 1;
+  const lower = new Array<string>(count);
+  let named: string[] | undefined;
+  for (let j = 0; j < count; j++) {
+    const name = headers[j * 2]!.toLowerCase();
+    lower[j] = name;
+    if (name === 'connection') (named ??= []).push(...tokensOf([headers[j * 2 + 1]!]));
   }
-  return kept;
+  const out: HeaderList = [];
+  let placed = 0;
+  for (let j = 0; j < count; j++) {
+    const name = lower[j]!;
+    if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name)) || (drop.length > 0 && drop.includes(name))) continue;
+    let k = 0;
+    while (k < set.length && set[k] !== name) k += 2;
+    if (k < set.length) {
+      const bit = 1 << (k >> 1);
+      if ((placed & bit) === 0) {
+        placed |= bit;
+        out.push(headers[j * 2]!, set[k + 1]!);
+      }
+      continue;
+    }
+    out.push(headers[j * 2]!, headers[j * 2 + 1]!);
+  }
+  for (let k = 0; k < append.length; k++) out.push(append[k]!);
+  for (let k = 0; k < set.length; k += 2) {
+    if ((placed & (1 << (k >> 1))) === 0) out.push(set[k]!, set[k + 1]!);
+  }
+  return out;
 }
 
 /** Replaces (or adds) a header in place, case-insensitively. */
@@ -221,7 +332,7 @@ export function setHeader(headers: HeaderList, name: string, value: string): voi
   const lower = name.toLowerCase();
   let found = false;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i]!.toLowerCase() === lower) {
+    if (headers[i]!.length === lower.length && headers[i]!.toLowerCase() === lower) {
       if (found) {
         headers.splice(i, 2);
         i -= 2;
@@ -236,7 +347,7 @@ export function setHeader(headers: HeaderList, name: string, value: string): voi
 
 export function removeHeader(headers: HeaderList, lowerName: string): void {
   for (let i = headers.length - 2; i >= 0; i -= 2) {
-    if (headers[i]!.toLowerCase() === lowerName) headers.splice(i, 2);
+    if (headers[i]!.length === lowerName.length && headers[i]!.toLowerCase() === lowerName) headers.splice(i, 2);
   }
 }
 
@@ -251,7 +362,12 @@ export function serialiseRequestHead(method: string, path: string, headers: Head
 }
 
 export function serialiseResponseHead(status: number, reason: string, headers: HeaderList): Buffer {
-  return Buffer.from(`HTTP/1.1 ${status} ${reason || STATUS_TEXT[status] || ''}\r\n${serialiseHeaders(headers)}\r\n`, 'latin1');
+  return Buffer.from(responseHeadText(status, reason, headers), 'latin1');
+}
+
+/** The response head as text, to be written as latin1. */
+export function responseHeadText(status: number, reason: string, headers: HeaderList): string {
+  return `HTTP/1.1 ${status} ${reason || STATUS_TEXT[status] || ''}\r\n${serialiseHeaders(headers)}\r\n`;
 }
 
 export const STATUS_TEXT: Record<number, string> = {

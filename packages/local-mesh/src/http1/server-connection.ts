@@ -8,6 +8,7 @@ import {
   HttpParseError,
   MAX_HEAD_BYTES,
   STATUS_TEXT,
+  responseHeadText,
   serialiseResponseHead,
   type HeaderList,
   type RequestHead,
@@ -32,8 +33,12 @@ export interface Exchange {
   readonly headSent: boolean;
   /** A whole answer at once (local replies). */
   respond(status: number, headers: HeaderList, body?: string | Buffer): void;
-  /** Starts a streamed answer; `closeDelimited` when the body ends only by closing the connection. */
-  sendHead(status: number, reason: string, headers: HeaderList, closeDelimited: boolean): void;
+  /**
+   * Starts a streamed answer; `closeDelimited` when the body ends only by closing the connection.
+   * With `holdForBody` the head waits for the write (or end) that the caller makes before this
+   * turn of the event loop is over, and leaves in the same buffer: one write syscall, not two.
+   */
+  sendHead(status: number, reason: string, headers: HeaderList, closeDelimited: boolean, holdForBody?: boolean): void;
   /** Writes body bytes exactly as given (framing included, if any). */
   write(chunk: Buffer, payloadBytes: number): void;
   end(): void;
@@ -57,22 +62,26 @@ export interface ServerConnectionOptions {
 
 export function serveConnection(socket: Socket, handler: ExchangeHandler, options: ServerConnectionOptions): void {
   socket.setNoDelay(true);
-  socket.setTimeout(options.idleTimeoutMs ?? 300_000, () => socket.destroy());
   let buffered: Buffer | null = null;
   let busy = false;
   let closed = false;
   let current: ExchangeImpl | null = null;
+  const activity = new IdleClock(socket, options.idleTimeoutMs ?? 300_000, () => closed);
 
-  socket.on('error', () => {});
-  socket.on('close', () => {
+  const onClose = () => {
     closed = true;
+    activity.stop();
     current?.clientGone();
-  });
-  socket.on('data', (chunk: Buffer) => {
+  };
+  const onData = (chunk: Buffer) => {
+    activity.touch();
     buffered = buffered ? Buffer.concat([buffered, chunk]) : chunk;
     if (!busy) pump();
     else if (buffered.length > MAX_HEAD_BYTES + MAX_REQUEST_BODY_BYTES) socket.pause();
-  });
+  };
+  socket.on('error', () => {});
+  socket.on('close', onClose);
+  socket.on('data', onData);
 
   const reject = (status: number, message: string) => {
     options.onProtocolError?.(status, message);
@@ -155,13 +164,18 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
 
   const start = (head: RequestHead, body: Buffer) => {
     busy = true;
-    const takeLeftover = () => {
+    // Hands the socket over (CONNECT): only this connection's own listeners go; the listener's
+    // (connection stats) stay until the socket really closes.
+    const detach = () => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      activity.stop();
       const rest = buffered ?? EMPTY;
       buffered = null;
       closed = true;
       return rest;
     };
-    current = new ExchangeImpl(head, body, socket, options.secure, takeLeftover, (keepAlive) => {
+    current = new ExchangeImpl(head, body, socket, options.secure, activity, detach, (keepAlive) => {
       current = null;
       busy = false;
       if (!keepAlive || closed) {
@@ -176,11 +190,50 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
   };
 }
 
-const EMPTY = Buffer.alloc(0);
+/**
+ * Closes a connection that sent and received nothing for `idleMs`. Node's socket.setTimeout
+ * re-arms its timer on every read and write; this keeps one timer that, when it fires, looks at
+ * when the connection was last active and sleeps again for the rest: nothing per request but a
+ * clock read.
+ */
+class IdleClock {
+  private last = performance.now();
+  private timer: NodeJS.Timeout | undefined;
 
-function uncork(socket: Socket): void {
-  socket.uncork();
+  constructor(
+    private readonly socket: Socket,
+    private readonly idleMs: number,
+    private readonly closed: () => boolean,
+  ) {
+    this.arm(idleMs);
+  }
+
+  touch(): void {
+    this.last = performance.now();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => this.check(), ms);
+    this.timer.unref();
+  }
+
+  private check(): void {
+    this.timer = undefined;
+    if (this.closed()) return;
+    const left = this.last + this.idleMs - performance.now();
+    if (left > 0) this.arm(left);
+    else this.socket.destroy();
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
+/** Body bytes up to this size leave in the same buffer as the head; larger ones follow it corked. */
+const COALESCE_BYTES = 16 * 1024;
 
 /** Whether the bytes so far can be the beginning of `METHOD SP …`. */
 function startsLikeRequest(buf: Buffer): boolean {
@@ -194,24 +247,32 @@ function startsLikeRequest(buf: Buffer): boolean {
 }
 
 class ExchangeImpl implements Exchange {
-  readonly startTime = new Date();
   readonly startNs = process.hrtime.bigint();
+  private readonly startMs = Date.now();
   bytesSent = 0;
   finished = false;
   headSent = false;
   private keepAlive: boolean;
-  private goneCallbacks: (() => void)[] = [];
+  private goneCallbacks: (() => void)[] | undefined;
   private detached = false;
+  /** A response head waiting for the body bytes the caller writes next (see sendHead). */
+  private pendingHead: string | undefined;
 
   constructor(
     readonly head: RequestHead,
     readonly body: Buffer,
     readonly socket: Socket,
     readonly secure: boolean,
-    private readonly takeLeftover: () => Buffer,
+    private readonly activity: IdleClock,
+    private readonly detach: () => Buffer,
     private readonly done: (keepAlive: boolean) => void,
   ) {
     this.keepAlive = head.keepAlive;
+  }
+
+  /** Only access logs want it: a Date per request is not worth making up front. */
+  get startTime(): Date {
+    return new Date(this.startMs);
   }
 
   respond(status: number, headers: HeaderList, body: string | Buffer = EMPTY): void {
@@ -219,52 +280,74 @@ class ExchangeImpl implements Exchange {
     const all = [...headers, 'content-length', String(payload.length)];
     if (!this.keepAlive) all.push('connection', 'close');
     this.headSent = true;
+    this.activity.touch();
     this.socket.write(payload.length > 0 && this.head.method !== 'HEAD' ? Buffer.concat([serialiseResponseHead(status, '', all), payload]) : serialiseResponseHead(status, '', all));
     this.bytesSent += this.head.method === 'HEAD' ? 0 : payload.length;
     this.finish();
   }
 
-  sendHead(status: number, reason: string, headers: HeaderList, closeDelimited: boolean): void {
+  sendHead(status: number, reason: string, headers: HeaderList, closeDelimited: boolean, holdForBody = false): void {
     if (closeDelimited) this.keepAlive = false;
     const all = this.keepAlive ? headers : [...headers, 'connection', 'close'];
     this.headSent = true;
-    // Head and the body bytes that usually arrive with it leave in one write (one syscall).
-    this.socket.cork();
-    process.nextTick(uncork, this.socket);
-    this.socket.write(serialiseResponseHead(status, reason, all));
+    this.activity.touch();
+    const head = responseHeadText(status, reason, all);
+    if (holdForBody) this.pendingHead = head;
+    else this.socket.write(head, 'latin1');
   }
 
   write(chunk: Buffer, payloadBytes: number): void {
     this.bytesSent += payloadBytes;
-    this.socket.write(chunk);
+    this.activity.touch();
+    const head = this.pendingHead;
+    if (head === undefined) {
+      this.socket.write(chunk);
+      return;
+    }
+    this.pendingHead = undefined;
+    if (chunk.length > COALESCE_BYTES) {
+      this.socket.cork();
+      this.socket.write(head, 'latin1');
+      this.socket.write(chunk);
+      this.socket.uncork();
+      return;
+    }
+    // Head strings are latin1 (one byte per character), so the offsets are exact.
+    const out = Buffer.allocUnsafe(head.length + chunk.length);
+    out.write(head, 0, 'latin1');
+    chunk.copy(out, head.length);
+    this.socket.write(out);
   }
 
   end(): void {
+    const head = this.pendingHead;
+    if (head !== undefined) {
+      this.pendingHead = undefined;
+      this.socket.write(head, 'latin1');
+    }
     this.finish();
   }
 
   abort(): void {
     this.finished = true;
+    this.pendingHead = undefined;
     this.socket.destroy();
   }
 
   onClientGone(callback: () => void): void {
-    this.goneCallbacks.push(callback);
+    (this.goneCallbacks ??= []).push(callback);
   }
 
   clientGone(): void {
     if (this.finished || this.detached) return;
     this.finished = true;
-    for (const callback of this.goneCallbacks) callback();
+    for (const callback of this.goneCallbacks ?? []) callback();
   }
 
   takeOver(): { socket: Socket; leftover: Buffer } {
     this.detached = true;
     this.finished = true;
-    this.socket.removeAllListeners('data');
-    this.socket.removeAllListeners('close');
-    this.socket.setTimeout(0);
-    return { socket: this.socket, leftover: this.takeLeftover() };
+    return { socket: this.socket, leftover: this.detach() };
   }
 
   private finish(): void {

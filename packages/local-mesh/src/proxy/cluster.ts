@@ -116,6 +116,8 @@ export class Cluster {
   private healthTimer: NodeJS.Timeout | undefined;
   private outlierTimer: NodeJS.Timeout | undefined;
   private readonly prefix: string;
+  private readonly statNames = new Map<string, string>();
+  private readonly statusNames: (readonly [string, string])[] = [];
   private closed = false;
 
   constructor(
@@ -142,8 +144,27 @@ export class Cluster {
     return this.tls;
   }
 
+  /**
+   * `cluster.<name>.<stat>`, built once per stat: a name built per request would be a new string
+   * to hash on every counter lookup.
+   */
   stat(name: string): string {
-    return this.prefix + name;
+    let full = this.statNames.get(name);
+    if (full === undefined) {
+      full = this.prefix + name;
+      this.statNames.set(name, full);
+    }
+    return full;
+  }
+
+  /** `upstream_rq_<status>` and `upstream_rq_<class>xx` of this cluster, built once per status. */
+  statusStats(status: number): readonly [string, string] {
+    let names = this.statusNames[status];
+    if (names === undefined) {
+      names = [this.stat(`upstream_rq_${status}`), this.stat(`upstream_rq_${Math.floor(status / 100)}xx`)];
+      if (Number.isInteger(status) && status >= 0 && status < 1000) this.statusNames[status] = names;
+    }
+    return names;
   }
 
   update(settings: ClusterSettings): void {
@@ -197,6 +218,12 @@ export class Cluster {
   pick(exclude?: EndpointState): EndpointState | undefined {
     const all = this.endpoints;
     if (all.length === 0) return undefined;
+    if (all.length === 1) {
+      // A sidecar's local cluster and most backends: the one host, whatever its health (panic
+      // mode takes every host when fewer than half are usable), even on a retry.
+      this.cursor = 0;
+      return all[0];
+    }
     const available = all.filter((e) => e.healthy && !e.ejected);
     const pool = available.length / all.length < PANIC_THRESHOLD ? all : available;
     const candidates = exclude && pool.length > 1 ? pool.filter((e) => e !== exclude) : pool;
@@ -207,14 +234,8 @@ export class Cluster {
 
   /** A connection to `endpoint`, within the circuit-breaker limits. */
   acquire(endpoint: EndpointState): Promise<UpstreamConnection> {
-    while (endpoint.idle.length > 0) {
-      const connection = endpoint.idle.pop()!;
-      clearTimeout(connection.idleTimer);
-      if (connection.alive) {
-        endpoint.active++;
-        return Promise.resolve(connection);
-      }
-    }
+    const idle = this.takeIdle(endpoint);
+    if (idle) return Promise.resolve(idle);
     if (this.connections < (this.settings.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.open(endpoint);
     if (this.pending.length >= (this.settings.maxPendingRequests ?? DEFAULT_MAX_PENDING)) {
       this.stats.inc(this.stat('upstream_rq_pending_overflow'));
@@ -222,6 +243,19 @@ export class Cluster {
     }
     this.stats.inc(this.stat('upstream_rq_pending_total'));
     return new Promise((resolve, reject) => this.pending.push({ endpoint, resolve, reject }));
+  }
+
+  /** A kept-alive connection to `endpoint` when one is idle: the synchronous path of acquire. */
+  takeIdle(endpoint: EndpointState): UpstreamConnection | undefined {
+    while (endpoint.idle.length > 0) {
+      const connection = endpoint.idle.pop()!;
+      // Its idle timer keeps running: it does nothing to a connection in use (see keepIdle).
+      if (connection.alive) {
+        endpoint.active++;
+        return connection;
+      }
+    }
+    return undefined;
   }
 
   private open(endpoint: EndpointState): Promise<UpstreamConnection> {
@@ -269,11 +303,29 @@ export class Cluster {
       return;
     }
     endpoint.idle.push(connection);
+    connection.idleSince = performance.now();
+    if (connection.idleTimer === undefined) this.keepIdle(endpoint, connection, IDLE_CLOSE_MS);
+  }
+
+  /**
+   * Closes `connection` once it has sat idle for IDLE_CLOSE_MS. One timer per connection, armed
+   * when it first goes idle and re-armed for the rest of the time when it fires early (the
+   * connection was used meanwhile): a keep-alive connection in steady use costs no timer work
+   * per request.
+   */
+  private keepIdle(endpoint: EndpointState, connection: UpstreamConnection, delayMs: number): void {
     connection.idleTimer = setTimeout(() => {
+      connection.idleTimer = undefined;
       const i = endpoint.idle.indexOf(connection);
-      if (i >= 0) endpoint.idle.splice(i, 1);
+      if (i < 0) return; // in use, or gone: the next release arms it again
+      const left = connection.idleSince + IDLE_CLOSE_MS - performance.now();
+      if (left > 0) {
+        this.keepIdle(endpoint, connection, left);
+        return;
+      }
+      endpoint.idle.splice(i, 1);
       connection.destroy();
-    }, IDLE_CLOSE_MS);
+    }, delayMs);
     connection.idleTimer.unref();
   }
 

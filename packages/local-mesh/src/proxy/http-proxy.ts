@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { BodyScanner } from '../http1/body.js';
 import { UpstreamError, type UpstreamConnection } from '../http1/client-connection.js';
-import { getHeader, setHeader, withoutHopByHop, removeHeader, type HeaderList, type ResponseHead } from '../http1/head.js';
+import { forwardHeaders, getHeader, removeHeader, type HeaderList, type ResponseHead } from '../http1/head.js';
 import type { Exchange } from '../http1/server-connection.js';
 import { formatHttpAccess, type AccessLogSink, type HttpAccessEntry } from './access-log.js';
 import { OverflowError, type Cluster, type EndpointState } from './cluster.js';
@@ -47,6 +47,8 @@ export interface HttpProxyOptions {
   decorateResponse?: (ctx: RequestContext, headers: HeaderList) => void;
   /** Called once per request when it is over. */
   onComplete?: (ctx: RequestContext, entry: HttpAccessEntry) => void;
+  /** Whether onComplete wants this request (tracing wants sampled ones only); spares building its entry. */
+  completes?: (ctx: RequestContext) => boolean;
   /** Envoy overwrites the Server header of answers it proxies; Kong does not. */
   serverHeader?: string;
 }
@@ -69,15 +71,27 @@ function retriableFailure(events: RetryEvent[], error: UpstreamError | 'timeout'
   return events.includes('connection-error') && error.reason === 'connection failure';
 }
 
+/** Replaced by the proxy's own Content-Length: request bodies are buffered before they go upstream. */
+const BODY_FRAMING_HEADERS: readonly string[] = ['transfer-encoding', 'content-length'];
+const NO_HEADERS: readonly string[] = [];
+
 /** Envoy's default back-off: full jitter over 25 ms × 2^attempt, capped at 250 ms. */
 function backoffMs(attempt: number): number {
   return Math.random() * Math.min(250, 25 * 2 ** attempt);
 }
 
 export class HttpProxy {
+  /** Stat names used on every request, built once. */
+  private readonly requestTotalStat: string;
+  /** `downstream_rq_<class>xx` by status class (1 to 5). */
+  private readonly classStats: string[];
+
   constructor(private readonly options: HttpProxyOptions) {
+    const prefix = `http.${options.statPrefix}.`;
+    this.requestTotalStat = `${prefix}downstream_rq_total`;
+    this.classStats = [1, 2, 3, 4, 5].map((klass) => `${prefix}downstream_rq_${klass}xx`);
     for (const name of ['downstream_rq_total', 'downstream_rq_2xx', 'downstream_rq_4xx', 'downstream_rq_5xx']) {
-      options.stats.declare(`http.${options.statPrefix}.${name}`);
+      options.stats.declare(prefix + name);
     }
   }
 
@@ -89,7 +103,7 @@ export class HttpProxy {
       requestId: getHeader(head.headers, 'x-request-id') ?? randomUUID(),
       originalPath: head.path,
     };
-    this.options.stats.inc(`http.${this.options.statPrefix}.downstream_rq_total`);
+    this.options.stats.inc(this.requestTotalStat);
     if (this.options.beforeRoute?.(ctx)) return;
 
     const table = this.options.routes();
@@ -144,17 +158,22 @@ export class HttpProxy {
   forward(ctx: RequestContext, cluster: Cluster, route: Pick<CompiledRoute, 'rewrite' | 'retry' | 'timeoutMs'>): void {
     const { exchange } = ctx;
     const { head } = exchange;
-    const headers = withoutHopByHop(head.headers);
-    removeHeader(headers, 'transfer-encoding');
-    removeHeader(headers, 'content-length');
-    if (exchange.body.length > 0 || head.framing.kind !== 'none') headers.push('content-length', String(exchange.body.length));
     const rewrite = route.rewrite;
     const path = rewritePath(head.path, rewrite);
-    if (path !== head.path) headers.push('x-envoy-original-path', head.path);
-    setHeader(headers, 'host', rewrite?.hostname ?? (head.authority || getHeader(head.headers, 'host') || 'localhost'));
-    setHeader(headers, 'x-forwarded-proto', this.options.scheme);
-    setHeader(headers, 'x-request-id', ctx.requestId);
-    if (route.timeoutMs > 0) setHeader(headers, 'x-envoy-expected-rq-timeout-ms', String(route.timeoutMs));
+    // The body was buffered, so it always goes upstream with a Content-Length of its own.
+    const append: string[] = [];
+    if (exchange.body.length > 0 || head.framing.kind !== 'none') append.push('content-length', String(exchange.body.length));
+    if (path !== head.path) append.push('x-envoy-original-path', head.path);
+    const set = [
+      'host',
+      rewrite?.hostname ?? (head.authority || getHeader(head.headers, 'host') || 'localhost'),
+      'x-forwarded-proto',
+      this.options.scheme,
+      'x-request-id',
+      ctx.requestId,
+    ];
+    if (route.timeoutMs > 0) set.push('x-envoy-expected-rq-timeout-ms', String(route.timeoutMs));
+    const headers = forwardHeaders(head.headers, BODY_FRAMING_HEADERS, append, set);
     const upstream = { path, headers };
     this.options.rewriteUpstream?.(ctx, upstream);
 
@@ -219,64 +238,71 @@ export class HttpProxy {
       endpoint = chosen;
       ctx.upstreamHost = chosen.key;
       this.stats.inc(cluster.stat('upstream_rq_total'));
-      cluster.acquire(chosen).then(
-        (conn) => {
-          if (settled) {
-            cluster.release(chosen, conn, conn.alive);
-            return;
-          }
-          connection = conn;
-          if (retry && retry.perTryTimeoutMs > 0) {
-            tryTimer = setTimeout(() => {
-              if (exchange.headSent || settled) return;
-              this.stats.inc(cluster.stat('upstream_rq_per_try_timeout'));
-              cluster.recordResult(chosen, 504);
-              abandon();
-              retryOr('timeout', LOCAL_REPLIES.timeout);
-            }, retry.perTryTimeoutMs);
-          }
-          this.exchangeOnce(ctx, cluster, chosen, conn, upstream, started, {
-            onRetriable: (status) => {
-              if (!retry || attempt >= retry.maxRetries || !retriableStatus(retry.events, status)) return false;
-              clearTimeout(tryTimer);
-              cluster.recordResult(chosen, status);
-              connection = undefined;
-              conn.destroy();
-              cluster.release(chosen, conn, false);
-              attempt++;
-              this.stats.inc(cluster.stat('upstream_rq_retry'));
-              setTimeout(tryOnce, backoffMs(attempt));
-              return true;
-            },
-            onDone: () => {
+      const use = (conn: UpstreamConnection): void => {
+        if (settled) {
+          cluster.release(chosen, conn, conn.alive);
+          return;
+        }
+        connection = conn;
+        if (retry && retry.perTryTimeoutMs > 0) {
+          tryTimer = setTimeout(() => {
+            if (exchange.headSent || settled) return;
+            this.stats.inc(cluster.stat('upstream_rq_per_try_timeout'));
+            cluster.recordResult(chosen, 504);
+            abandon();
+            retryOr('timeout', LOCAL_REPLIES.timeout);
+          }, retry.perTryTimeoutMs);
+        }
+        this.exchangeOnce(ctx, cluster, chosen, conn, upstream, started, {
+          onRetriable: (status) => {
+            if (!retry || attempt >= retry.maxRetries || !retriableStatus(retry.events, status)) return false;
+            clearTimeout(tryTimer);
+            cluster.recordResult(chosen, status);
+            connection = undefined;
+            conn.destroy();
+            cluster.release(chosen, conn, false);
+            attempt++;
+            this.stats.inc(cluster.stat('upstream_rq_retry'));
+            setTimeout(tryOnce, backoffMs(attempt));
+            return true;
+          },
+          onDone: () => {
+            settled = true;
+            clearTimeout(tryTimer);
+            clearTimeout(overall);
+            connection = undefined;
+          },
+          onFailure: (error) => {
+            clearTimeout(tryTimer);
+            connection = undefined;
+            cluster.recordResult(chosen, error);
+            if (exchange.headSent) {
+              // Too late for a local reply: cut the client off, as Envoy resets the stream.
               settled = true;
-              clearTimeout(tryTimer);
               clearTimeout(overall);
-              connection = undefined;
-            },
-            onFailure: (error) => {
-              clearTimeout(tryTimer);
-              connection = undefined;
-              cluster.recordResult(chosen, error);
-              if (exchange.headSent) {
-                // Too late for a local reply: cut the client off, as Envoy resets the stream.
-                settled = true;
-                clearTimeout(overall);
-                ctx.flags.push('UPE');
-                exchange.abort();
-                this.complete(ctx, ctx.status ?? 0);
-                return;
-              }
-              const reply =
-                error.reason === 'connection failure'
-                  ? LOCAL_REPLIES.connectionFailure
-                  : error.reason === 'protocol error'
-                    ? LOCAL_REPLIES.protocolError
-                    : LOCAL_REPLIES.connectionTermination;
-              retryOr(error, reply);
-            },
-          });
-        },
+              ctx.flags.push('UPE');
+              exchange.abort();
+              this.complete(ctx, ctx.status ?? 0);
+              return;
+            }
+            const reply =
+              error.reason === 'connection failure'
+                ? LOCAL_REPLIES.connectionFailure
+                : error.reason === 'protocol error'
+                  ? LOCAL_REPLIES.protocolError
+                  : LOCAL_REPLIES.connectionTermination;
+            retryOr(error, reply);
+          },
+        });
+      };
+      // A kept-alive connection is used at once; only opening one (or queueing) waits.
+      const idle = cluster.takeIdle(chosen);
+      if (idle !== undefined) {
+        use(idle);
+        return;
+      }
+      cluster.acquire(chosen).then(
+        use,
         (error: unknown) => {
           if (settled) return;
           if (error instanceof OverflowError) {
@@ -309,13 +335,13 @@ export class HttpProxy {
       upstream.headers,
       exchange.body,
       {
-        onHead: (head: ResponseHead) => {
+        onHead: (head: ResponseHead, more: boolean) => {
           if (hooks.onRetriable(head.status)) return;
           ctx.status = head.status;
           ctx.upstreamServiceTimeMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
-          const headers = withoutHopByHop(head.headers);
-          if (this.options.serverHeader !== undefined) setHeader(headers, 'server', this.options.serverHeader);
-          setHeader(headers, 'x-envoy-upstream-service-time', String(ctx.upstreamServiceTimeMs));
+          const set = ['x-envoy-upstream-service-time', String(ctx.upstreamServiceTimeMs)];
+          if (this.options.serverHeader !== undefined) set.unshift('server', this.options.serverHeader);
+          const headers = forwardHeaders(head.headers, NO_HEADERS, NO_HEADERS, set);
           this.options.decorateResponse?.(ctx, headers);
           let closeDelimited = head.framing.kind === 'close';
           if (head.framing.kind === 'chunked' && exchange.head.version === '1.0') {
@@ -324,7 +350,8 @@ export class HttpProxy {
             closeDelimited = true;
             decoder = new BodyScanner(head.framing, (slice) => exchange.write(Buffer.from(slice), slice.length));
           }
-          exchange.sendHead(head.status, head.reason, headers, closeDelimited);
+          // The head waits for the body bytes that came with it when there are some to wait for.
+          exchange.sendHead(head.status, head.reason, headers, closeDelimited, more && decoder === undefined);
         },
         onBody: (chunk, payloadBytes) => {
           if (decoder) decoder.scan(chunk);
@@ -345,8 +372,9 @@ export class HttpProxy {
 
   private countUpstream(cluster: Cluster, status: number, ms: number): void {
     const stats = this.options.stats;
-    stats.inc(cluster.stat(`upstream_rq_${status}`));
-    stats.inc(cluster.stat(`upstream_rq_${Math.floor(status / 100)}xx`));
+    const [byStatus, byClass] = cluster.statusStats(status);
+    stats.inc(byStatus);
+    stats.inc(byClass);
     stats.inc(cluster.stat('upstream_rq_completed'));
     stats.observe(cluster.stat('upstream_rq_time'), ms);
   }
@@ -372,7 +400,10 @@ export class HttpProxy {
     const { exchange } = ctx;
     const { head } = exchange;
     const klass = Math.floor(status / 100);
-    if (klass >= 2 && klass <= 5) this.stats.inc(`http.${this.options.statPrefix}.downstream_rq_${klass}xx`);
+    if (klass >= 2 && klass <= 5) this.stats.inc(this.classStats[klass - 1]!);
+    const { accessLog, onComplete, completes } = this.options;
+    const notify = onComplete !== undefined && (completes === undefined || completes(ctx));
+    if (accessLog === undefined && !notify) return;
     const entry: HttpAccessEntry = {
       startTime: exchange.startTime,
       method: head.method,
@@ -390,7 +421,7 @@ export class HttpProxy {
       authority: head.authority,
       ...(ctx.upstreamHost ? { upstreamHost: ctx.upstreamHost } : {}),
     };
-    this.options.accessLog?.(formatHttpAccess(entry));
-    this.options.onComplete?.(ctx, entry);
+    accessLog?.(formatHttpAccess(entry));
+    if (notify) onComplete(ctx, entry);
   }
 }

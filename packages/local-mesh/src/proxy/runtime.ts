@@ -36,6 +36,7 @@ export class ProxyRuntime {
   readonly stats = new Stats();
   readonly startedAt = Date.now();
   config: ProxyConfig | undefined;
+  private applied = false;
   private readonly clusters = new Map<string, Cluster>();
   private readonly listeners = new Map<string, RunningListener>();
   private readonly passthroughClusters = new Map<string, Cluster>();
@@ -46,8 +47,12 @@ export class ProxyRuntime {
     this.stats.gauge('server.live', 0);
   }
 
+  /**
+   * LIVE once a configuration has been applied in full, listeners bound: a caller that waits for
+   * `/ready` may send traffic at once, as with Envoy after its initial fetch.
+   */
   get live(): boolean {
-    return this.config !== undefined;
+    return this.applied;
   }
 
   cluster(name: string): Cluster | undefined {
@@ -96,6 +101,7 @@ export class ProxyRuntime {
         this.listeners.delete(name);
       }
     }
+    this.applied = true;
     this.stats.gauge('server.live', 1);
     this.stats.inc('control_plane.config_updates');
     this.scheduleStatsd();

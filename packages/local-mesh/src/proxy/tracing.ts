@@ -29,6 +29,7 @@ export function tracingHooks(getConfig: () => ProxyConfig | undefined): RuntimeH
           traces.set(ctx, state);
           setHeader(upstream.headers, 'x-amzn-trace-id', formatTraceHeader(state.root, state.id));
         },
+        completes: (ctx) => traces.has(ctx),
         onComplete: (ctx, entry) => {
           const config = getConfig();
           const state = traces.get(ctx);
