@@ -3,7 +3,7 @@
  * a server already answering on the default local port, else (tests) a Testcontainers
  * container when a Docker engine answers, else (pnpm dev) an embedded fallback.
  */
-import { redactUrl } from '@amw/service-kit';
+import { redactUrl } from '@amw/service-kit/core';
 import { dockerAnswers, postgresAnswers, redisAnswers } from './probe.js';
 
 export type BackingSource = 'env' | 'local' | 'testcontainers' | 'embedded';

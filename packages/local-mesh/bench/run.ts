@@ -7,8 +7,9 @@
  * 2. throughput at 64 connections (closed loop), same two paths, against the real ColorTeller
  *    app (Express, as every walkthrough's apps are) and against a trivial node:http server, with
  *    the CPU each sidecar spends per request;
- * 3. memory per sidecar (RSS, and PSS/private from smaps_rollup) idle and under load, for the
- *    default proxy process and for ones started with the flags in BENCH_TUNED_FLAGS.
+ * 3. memory per sidecar (RSS, and PSS/private from smaps_rollup) idle and under load, for
+ *    proxies started as the orchestrator starts them (PROXY_NODE_FLAGS) and, to compare, for
+ *    ones started with the node options in BENCH_TUNED_FLAGS.
  *
  * Everything is real: `proxy-main` processes from dist/, configured over the control plane's
  * stream by a ConfigStreamServer, in front of apps running as their own processes. All
@@ -20,9 +21,9 @@
  *
  * Settings (environment): BENCH_ROUNDS (5), BENCH_SECONDS per path per round (3),
  * BENCH_WARMUP_SECONDS per path (2), BENCH_RATE (1000), BENCH_CONNECTIONS (64),
- * BENCH_TUNED_FLAGS (`--max-semi-space-size=1`: node options for a second set of sidecars; sets
- * separated by `;` give one set of sidecars each, `NAME=value` words are environment variables;
- * empty for none),
+ * BENCH_TUNED_FLAGS (node options for another set of sidecars instead of the orchestrator's,
+ * e.g. `-` for none at all; sets separated by `;` give one set of sidecars each, `NAME=value` words
+ * are environment variables; empty (the default) for no other set),
  * BENCH_APP_LOG_LEVEL (info, as the orchestrator runs apps), BENCH_BASELINE_PROXY_MAIN (another
  * build's dist/process/proxy-main.js to measure side by side, for before/after comparisons).
  */
@@ -33,6 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigStreamServer } from '../src/control-plane/stream.js';
+import { PROXY_NODE_FLAGS } from '../src/orchestrator/launch.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
 import type { ClosedResult, Job, OpenResult, Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type ServedApp } from './mesh-config.js';
@@ -45,8 +47,8 @@ const PROXY_MAIN = join(packageDir, 'dist/process/proxy-main.js');
 const COLORTELLER_MAIN = join(repoRoot, 'apps/colorteller/dist/main.js');
 const TRIVIAL_MAIN = join(packageDir, 'bench/trivial-upstream.ts');
 
-/** Young-generation cap: the V8 flag that saved the most memory for its cost (see the README's Benchmark section). */
-const DEFAULT_TUNED_FLAGS = '--max-semi-space-size=1';
+/** No second set by default: the proxies already run with the orchestrator's flags. */
+const DEFAULT_TUNED_FLAGS = '';
 
 const GOALS = { addedP90Ms: 1, throughputRatio: 0.6, rssMb: 40 };
 
@@ -248,10 +250,7 @@ function readSettings(): Settings {
     warmupSeconds: setting('BENCH_WARMUP_SECONDS', 2, false),
     rate: setting('BENCH_RATE', 1000, true),
     connections: setting('BENCH_CONNECTIONS', 64, true),
-    tunedFlags: (process.env.BENCH_TUNED_FLAGS ?? DEFAULT_TUNED_FLAGS)
-      .split(';')
-      .map((set) => set.split(/\s+/).filter(Boolean))
-      .filter((set) => set.length > 0),
+    tunedFlags: flagSets(process.env.BENCH_TUNED_FLAGS ?? DEFAULT_TUNED_FLAGS),
     appLogLevel: process.env.BENCH_APP_LOG_LEVEL || 'info',
     baseline: process.env.BENCH_BASELINE_PROXY_MAIN ? resolve(process.env.BENCH_BASELINE_PROXY_MAIN) : undefined,
   };
@@ -261,10 +260,16 @@ function readSettings(): Settings {
   return settings;
 }
 
+/** `a b;c` → [[a, b], [c]]; `-` stands for a set with no flags at all. */
+function flagSets(text: string): string[][] {
+  if (!text.trim()) return [];
+  return text.split(';').map((set) => set.split(/\s+/).filter((word) => word && word !== '-'));
+}
+
 async function main(): Promise<void> {
   const settings = readSettings();
   checkBuilt(settings.baseline);
-  const variants: Variant[] = [{ id: 'default', label: 'via sidecar pair', entry: PROXY_MAIN, flags: [] }];
+  const variants: Variant[] = [{ id: 'default', label: 'via sidecar pair', entry: PROXY_MAIN, flags: [...PROXY_NODE_FLAGS] }];
   settings.tunedFlags.forEach((flags, i) => {
     variants.push({ id: i === 0 ? 'tuned' : `tuned${i + 1}`, label: `via sidecar pair, ${flags.join(' ')}`, entry: PROXY_MAIN, flags });
   });

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { ConfigError } from './config.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -163,19 +162,4 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }
 
   return { server, port, url: `http://${host}:${port}`, shutdown };
-}
-
-/**
- * Runs a service's main function; a configuration error becomes one readable message on stderr
- * and exit code 78 (EX_CONFIG) instead of a stack trace.
- */
-export function runMain(name: string, main: () => Promise<unknown>): void {
-  main().catch((error: unknown) => {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${name}: ${error.message}\n`);
-      process.exit(78);
-    }
-    process.stderr.write(`${name}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
 }

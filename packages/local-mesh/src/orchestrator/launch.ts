@@ -20,6 +20,12 @@ const APP_ENTRY: Record<OurApp, string> = {
 
 export const PROXY_ENTRY = 'packages/local-mesh/dist/process/proxy-main.js';
 
+/**
+ * A smaller young generation for every proxy: the benchmark measured 5 MB less per idle sidecar
+ * and 24 MB less under heavy load, for the same latency (see the package README).
+ */
+export const PROXY_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 export interface LaunchContext {
   repoRoot: string;
   controlPlaneUrl: string;
@@ -78,7 +84,7 @@ export function processSpecs(world: MeshWorld, instance: Instance, context: Laun
   const proxy = (kind: 'envoy' | 'kong', adminPort: number): ProcessSpec => ({
     name: processName(context, instance, kind),
     command: node,
-    args: [join(context.repoRoot, PROXY_ENTRY)],
+    args: [...PROXY_NODE_FLAGS, join(context.repoRoot, PROXY_ENTRY)],
     cwd: context.repoRoot,
     env: {
       AMW_PROXY_ID: proxyId(instance, kind),

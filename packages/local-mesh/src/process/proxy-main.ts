@@ -3,7 +3,7 @@
  * It starts its admin port at once (so `/ready` can say PRE_INITIALIZING), then applies every
  * configuration the control plane streams to it.
  */
-import { createLogger, env, readConfig, runMain } from '@amw/service-kit';
+import { createLogger, env, readConfig, runMain } from '@amw/service-kit/core';
 import { startAdmin } from '../proxy/admin.js';
 import { ProxyRuntime } from '../proxy/runtime.js';
 import { subscribe } from '../control-plane/stream.js';

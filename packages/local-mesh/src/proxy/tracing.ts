@@ -3,7 +3,7 @@
  * proxy receives on its ingress listener becomes a segment named after the virtual node, linked
  * to its caller through the `x-amzn-trace-id` header, and is sent to the X-Ray daemon over UDP.
  */
-import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader, sendSegment } from '@amw/service-kit';
+import { formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader, sendSegment } from '@amw/service-kit/core';
 import { getHeader, setHeader } from '../http1/head.js';
 import type { ProxyConfig } from './config.js';
 import type { RuntimeHooks } from './runtime.js';
