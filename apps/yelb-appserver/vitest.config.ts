@@ -1,8 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@amw/source'] },
-  ssr: { resolve: { conditions: ['@amw/source'] } },
-  // Real databases on a shared 2-core machine: CREATE DATABASE alone can take seconds under load.
-  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 },
-});
+// Real databases on a shared 2-core machine: CREATE DATABASE alone can take seconds under load.
+export default mergeConfig(shared, defineConfig({ test: { testTimeout: 30_000 } }));

@@ -1,8 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['@amw/source'] },
-  ssr: { resolve: { conditions: ['@amw/source'] } },
-  // These tests start real processes and servers on a small shared machine: give them room.
-  test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 120_000 },
-});
+// These tests start real processes and servers on a small shared machine: give them room.
+export default mergeConfig(shared, defineConfig({ test: { testTimeout: 30_000, hookTimeout: 120_000 } }));
