@@ -18,7 +18,7 @@ import {
 } from '../model/build.js';
 import type { Check } from '../model/checks.js';
 import type { Walkthrough } from '../model/walkthrough.js';
-import { colorTeller, envoyPolicy, gatewayEnvoy, proxyServiceAccount } from './shared.js';
+import { colorTeller, envoyPolicy, gatewayBehindNlb, proxyServiceAccount } from './shared.js';
 
 const NS = 'howto-k8s-ingress-gateway';
 const MESH = NS;
@@ -123,13 +123,7 @@ export const ingressGatewayEks: Walkthrough = {
           }),
           service(NS, name, { ports: [{ name: 'http', port: PORT, targetPort: PORT }] }),
         ]),
-        gatewayEnvoy(NS, 'ingress-gw', { port: 8088, podLabels: { app: 'ingress-gw' } }),
-        service(NS, 'ingress-gw', {
-          type: 'LoadBalancer',
-          nlb: true,
-          selector: { app: 'ingress-gw' },
-          ports: [{ name: 'http', port: 80, targetPort: 8088 }],
-        }),
+        ...gatewayBehindNlb(NS, 'ingress-gw', 8088),
       ],
     },
   ],

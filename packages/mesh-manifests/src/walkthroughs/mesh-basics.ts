@@ -16,7 +16,7 @@ import {
   workload,
 } from '../model/build.js';
 import type { Walkthrough } from '../model/walkthrough.js';
-import { colorTeller, envoyPolicy, gatewayEnvoy, PROXY_SERVICE_ACCOUNT, proxyServiceAccount } from './shared.js';
+import { colorTeller, envoyPolicy, gatewayBehindNlb, PROXY_SERVICE_ACCOUNT, proxyServiceAccount } from './shared.js';
 
 const NS = 'mesh-test';
 const MESH = 'mesh-1';
@@ -103,13 +103,7 @@ export const meshBasics: Walkthrough = {
             action: { target: { virtualService: { virtualServiceRef: { name: 'svc-v' } } } },
           },
         }),
-        gatewayEnvoy(NS, 'gateway-v', { port: 8088, podLabels: { app: 'gateway-v' } }),
-        service(NS, 'gateway-v', {
-          type: 'LoadBalancer',
-          nlb: true,
-          selector: { app: 'gateway-v' },
-          ports: [{ name: 'http', port: 80, targetPort: 8088 }],
-        }),
+        ...gatewayBehindNlb(NS, 'gateway-v', 8088),
       ],
     },
   ],

@@ -3,7 +3,8 @@
  * account that carries it, and the shapes of the common workloads.
  */
 import type { IamPolicy, IamStatement, ServiceAccountRole } from '../model/aws.js';
-import { workload } from '../model/build.js';
+import { service, workload } from '../model/build.js';
+import type { Service } from '../model/kubernetes.js';
 import type { Workload, WorkloadSpec } from '../model/workload.js';
 
 /** The service account every meshed pod of a walkthrough runs under (the seed of mesh-basics named it). */
@@ -79,6 +80,18 @@ export function gatewayEnvoy(
     ...(namespace === undefined ? {} : { serviceAccountName: PROXY_SERVICE_ACCOUNT }),
     ...options.extra,
   });
+}
+
+/**
+ * A virtual gateway's Envoy on EKS, reached through a Network Load Balancer: the Deployment and
+ * the LoadBalancer Service mapping port 80 to the gateway's listener port.
+ */
+export function gatewayBehindNlb(namespace: string, name: string, port: number): [Workload, Service] {
+  const podLabels = { app: name };
+  return [
+    gatewayEnvoy(namespace, name, { port, podLabels }),
+    service(namespace, name, { type: 'LoadBalancer', nlb: true, selector: podLabels, ports: [{ name: 'http', port: 80, targetPort: port }] }),
+  ];
 }
 
 export const JAZZ_V1 = ['Astrud Gilberto', 'Miles Davis'];
