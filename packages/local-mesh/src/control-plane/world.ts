@@ -238,3 +238,10 @@ export class MeshWorld {
 export function virtualServiceKey(vs: Scoped<VirtualService>): string {
   return `${vs.cluster}/${vs.object.metadata.namespace ?? ''}/${vs.object.metadata.name}`;
 }
+
+/** How an instance is called in output: `yelb-ui`, `backend:yelb-db`, `flaky-1` for a replica. */
+export function instanceLabel(instance: Instance): string {
+  const replica = instance.workload.spec.replicas > 1 ? `-${instance.replica}` : '';
+  const scope = instance.cluster !== 'main' ? `${instance.cluster}:` : '';
+  return `${scope}${instance.workload.metadata.name}${replica}`;
+}

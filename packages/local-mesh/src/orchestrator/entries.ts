@@ -3,7 +3,7 @@
  * in a pod, an Envoy admin port) as a local URL, and every proxy's admin URL.
  */
 import type { Entry, Walkthrough } from '@amw/mesh-manifests';
-import type { Instance, MeshWorld } from '../control-plane/world.js';
+import { instanceLabel, type Instance, type MeshWorld } from '../control-plane/world.js';
 
 export interface EntryUrls {
   /** Entry name → URL. An `exec` entry is the workload's sidecar, to use as an HTTP proxy. */
@@ -89,9 +89,7 @@ export function entryUrls(walkthrough: Walkthrough, world: MeshWorld, instances:
   }
   const admin: Record<string, string> = {};
   for (const instance of instances) {
-    const replica = instance.workload.spec.replicas > 1 ? `-${instance.replica}` : '';
-    const scope = instance.cluster === 'main' ? '' : `${instance.cluster}:`;
-    const name = `${scope}${instance.workload.metadata.name}${replica}`;
+    const name = instanceLabel(instance);
     if (instance.ports.admin !== undefined) admin[name] = url(instance.ports.admin);
     if (instance.ports.kongAdmin !== undefined) admin[`${name}/kong`] = url(instance.ports.kongAdmin);
   }

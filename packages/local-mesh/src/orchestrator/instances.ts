@@ -140,17 +140,24 @@ export async function assignPorts(world: MeshWorld, instances: Instance[], previ
     if (component === 'kong') instance.ports.kongAdmin = await take(before?.kongAdmin);
     if (meshed) {
       instance.ports.egress = await take(before?.egress, 'egress');
-      const node = world.get('VirtualNode', instance.cluster, instance.identity!.namespace, instance.identity!.name);
-      for (const backend of node?.object.spec.backends ?? []) {
-        const ref = backend.virtualService;
-        const vs = world.virtualService(instance.cluster, node!.object.metadata.namespace, ref.virtualServiceRef, ref.virtualServiceARN);
-        if (!vs || !isTcpService(world, vs)) continue;
+      for (const vs of tcpBackendsOf(world, instance)) {
         const key = virtualServiceKey(vs);
         instance.ports.tcpEgress[key] = await take(before?.tcpEgress[key]);
       }
     }
     if (isOurApp(component)) instance.upstream = { host: '127.0.0.1', port: instance.ports.app! };
   }
+}
+
+/** The TCP virtual services a meshed instance's node lists as backends (Postgres and Redis clients cannot use HTTP_PROXY). */
+export function tcpBackendsOf(world: MeshWorld, instance: Instance): Scoped<VirtualService>[] {
+  if (instance.identity?.kind !== 'VirtualNode') return [];
+  const node = world.get('VirtualNode', instance.cluster, instance.identity.namespace, instance.identity.name);
+  return (node?.object.spec.backends ?? []).flatMap((backend) => {
+    const ref = backend.virtualService;
+    const vs = world.virtualService(instance.cluster, node!.object.metadata.namespace, ref.virtualServiceRef, ref.virtualServiceARN);
+    return vs && isTcpService(world, vs) ? [vs] : [];
+  });
 }
 
 function isTcpService(world: MeshWorld, vs: Scoped<VirtualService>): boolean {

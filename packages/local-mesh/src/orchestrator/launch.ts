@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { OurApp } from '@amw/mesh-manifests';
 import type { ProcessSpec } from '@amw/dev-stack/supervisor';
 import { proxyId } from '../control-plane/resolve.js';
-import type { Endpoint, Instance, MeshWorld } from '../control-plane/world.js';
+import { instanceLabel, virtualServiceKey, type Endpoint, type Instance, type MeshWorld } from '../control-plane/world.js';
+import { tcpBackendsOf } from './instances.js';
 
 const APP_ENTRY: Record<OurApp, string> = {
   colorteller: 'apps/colorteller/dist/main.js',
@@ -55,15 +56,15 @@ function withEndpoint(url: string, endpoint: Endpoint, path: string): string {
 /** The TCP backends a node calls, by which component serves them. */
 function tcpBackends(world: MeshWorld, instance: Instance): { postgres?: number; redis?: number; postgresName?: string } {
   const out: { postgres?: number; redis?: number; postgresName?: string } = {};
-  for (const [key, port] of Object.entries(instance.ports.tcpEgress)) {
-    const [cluster, namespace, name] = key.split('/') as [string, string, string];
-    const vs = world.get('VirtualService', cluster, namespace === '' ? undefined : namespace, name);
-    const ref = vs?.object.spec.provider?.virtualNode;
-    const node = vs && ref ? world.virtualNode(vs.cluster, vs.object.metadata.namespace, ref.virtualNodeRef, ref.virtualNodeARN) : undefined;
+  for (const vs of tcpBackendsOf(world, instance)) {
+    const port = instance.ports.tcpEgress[virtualServiceKey(vs)];
+    const ref = vs.object.spec.provider?.virtualNode;
+    const node = ref ? world.virtualNode(vs.cluster, vs.object.metadata.namespace, ref.virtualNodeRef, ref.virtualNodeARN) : undefined;
     const component = node ? world.instancesOf(node)[0]?.workload.spec.component : undefined;
+    if (port === undefined) continue;
     if (component === 'postgres') {
       out.postgres = port;
-      out.postgresName = world.awsName(vs!.object);
+      out.postgresName = world.awsName(vs.object);
     }
     if (component === 'redis') out.redis = port;
   }
@@ -71,10 +72,7 @@ function tcpBackends(world: MeshWorld, instance: Instance): { postgres?: number;
 }
 
 export function processName(context: LaunchContext, instance: Instance, role?: string): string {
-  const replica = instance.workload.spec.replicas > 1 ? `-${instance.replica}` : '';
-  const cluster = instance.key.split('/')[1];
-  const scope = cluster && cluster !== 'main' ? `${cluster}:` : '';
-  return `${context.label}/${scope}${instance.workload.metadata.name}${replica}${role ? `/${role}` : ''}`;
+  return `${context.label}/${instanceLabel(instance)}${role ? `/${role}` : ''}`;
 }
 
 export function processSpecs(world: MeshWorld, instance: Instance, context: LaunchContext): ProcessSpec[] {
