@@ -47,14 +47,14 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl
   it('finds a folder per walkthrough, step and cluster', () => {
     expect(folders).toEqual(
       expect.arrayContaining([
-        'k8s/mesh-basics',
-        'k8s/ingress-gateway-eks',
-        'k8s/dj-kong-ingress',
-        'k8s/dj-kong-ingress/steps/1-canary',
-        'k8s/dj-kong-ingress/steps/4-key-auth',
-        'k8s/yelb-multi-account/frontend',
-        'k8s/yelb-multi-account/backend',
-        'k8s/yelb-canary-observability/steps/2-promote',
+        'k8s/mesh-basics/appmesh',
+        'k8s/ingress-gateway-eks/appmesh',
+        'k8s/dj-kong-ingress/appmesh',
+        'k8s/dj-kong-ingress/appmesh/steps/1-canary',
+        'k8s/dj-kong-ingress/appmesh/steps/4-key-auth',
+        'k8s/yelb-multi-account/appmesh/frontend',
+        'k8s/yelb-multi-account/appmesh/backend',
+        'k8s/yelb-canary-observability/appmesh/steps/2-promote',
       ]),
     );
   });
@@ -76,7 +76,7 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl
   });
 
   it('carries a learner’s registry, account, region and mesh owner into every object that needs them', () => {
-    const frontend = 'k8s/yelb-multi-account/frontend';
+    const frontend = 'k8s/yelb-multi-account/appmesh/frontend';
     writeFileSync(
       join(root, frontend, 'settings/settings.env'),
       'AWS_REGION=eu-central-1\nAWS_ACCOUNT_ID=999900001111\nIMAGE_REGISTRY=registry.example.com/team\nMESH_OWNER_ACCOUNT_ID=999900001111\n',
@@ -95,7 +95,7 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl
   });
 
   it('applies the same settings to a step folder', () => {
-    const folder = 'k8s/dj-kong-ingress';
+    const folder = 'k8s/dj-kong-ingress/appmesh';
     writeFileSync(join(root, folder, 'settings/settings.env'), 'AWS_REGION=eu-west-1\nAWS_ACCOUNT_ID=222233334444\nIMAGE_REGISTRY=ghcr.io/learner\n');
     const step = build(root, `${folder}/steps/1-canary`);
     expect(step.status).toBe(0);

@@ -1,6 +1,8 @@
 /**
  * Linting a set of files — a folder on disk or a walkthrough rendered in memory — state by state.
  *
+ * - Targets: a walkthrough's folder (`k8s/<walkthrough>/`) holds one sub-folder per target
+ *   (`appmesh/`, `istio/`, `lattice/`); each is linted on its own.
  * - Clusters: a walkthrough that spans clusters (yelb-multi-account's frontend and backend) keeps
  *   each cluster in its own sub-folder, and each is judged on its own: a Service in one cluster
  *   does not resolve in the other. A top-level sub-folder is a cluster when it holds App Mesh
@@ -14,6 +16,7 @@
 import { lintObjects } from './engine.js';
 import { loadYamlPath, parseYamlText, type SourcedObject } from './load.js';
 import type { Finding, LintOptions, LintResult } from './types.js';
+import { isTarget } from '../render/layout.js';
 import { relative, sep } from 'node:path';
 import { stat } from 'node:fs/promises';
 
@@ -82,8 +85,24 @@ export function statesOf(files: readonly SetFile[]): SourcedObject[][] {
   return states;
 }
 
-/** Splits a file set into what is linted together: one cluster in one state at a time. */
+/**
+ * A walkthrough's folder holds one sub-folder per target (`appmesh/`, `istio/`, `lattice/`), each a
+ * world of its own: the same Deployment appears in each, rendered for that target.
+ */
+function targetFolders(files: readonly SetFile[]): string[] {
+  return [...new Set(files.map((f) => top(f.path)).filter((t): t is string => t !== undefined && isTarget(t)))].sort();
+}
+
+/** Splits a file set into what is linted together: one target, one cluster, in one state at a time. */
 export function lintUnits(files: readonly SetFile[]): LintUnit[] {
+  const targets = targetFolders(files);
+  if (targets.length) {
+    const outside = files.filter((f) => !targets.includes(top(f.path) ?? ''));
+    return targets.flatMap((target) => {
+      const own = [...outside, ...files.filter((f) => top(f.path) === target).map((f) => ({ ...f, path: f.path.slice(target.length + 1) }))];
+      return lintUnits(own).map((unit) => ({ ...unit, name: `${target}/${unit.name}` }));
+    });
+  }
   const clusters = clusterFolders(files);
   if (clusters.length === 0) return statesOf(files).map((inputs, i) => ({ name: i === 0 ? '.' : `.@${i}`, inputs }));
   const shared = files.filter((f) => !clusters.includes(top(f.path) ?? '')).flatMap((f) => f.inputs);

@@ -128,13 +128,13 @@ describe('CLI JSON documents', () => {
   it('exist for every walkthrough, on both platforms, with a mesh.sh per cluster', () => {
     const scripts = [...files.keys()].filter((p) => p.endsWith('/mesh.sh')).sort();
     expect(scripts).toEqual([
-      'ecs/ingress-gateway-ecs/appmesh-cli/mesh.sh',
-      'k8s/dj-kong-ingress/appmesh-cli/mesh.sh',
-      'k8s/ingress-gateway-eks/appmesh-cli/mesh.sh',
-      'k8s/mesh-basics/appmesh-cli/mesh.sh',
-      'k8s/yelb-canary-observability/appmesh-cli/mesh.sh',
-      'k8s/yelb-multi-account/backend/appmesh-cli/mesh.sh',
-      'k8s/yelb-multi-account/frontend/appmesh-cli/mesh.sh',
+      'ecs/ingress-gateway-ecs/appmesh/appmesh-cli/mesh.sh',
+      'k8s/dj-kong-ingress/appmesh/appmesh-cli/mesh.sh',
+      'k8s/ingress-gateway-eks/appmesh/appmesh-cli/mesh.sh',
+      'k8s/mesh-basics/appmesh/appmesh-cli/mesh.sh',
+      'k8s/yelb-canary-observability/appmesh/appmesh-cli/mesh.sh',
+      'k8s/yelb-multi-account/appmesh/backend/appmesh-cli/mesh.sh',
+      'k8s/yelb-multi-account/appmesh/frontend/appmesh-cli/mesh.sh',
     ]);
     expect(cases.length).toBe([...files.keys()].filter((p) => p.endsWith('.json')).length);
   });
@@ -180,24 +180,24 @@ describe('names and owners', () => {
   };
 
   it('names EKS objects as the controller does: <name>_<namespace>, virtual services <name>.<namespace> unless awsName says otherwise', () => {
-    const docs = [...files.entries()].filter(([p]) => p.startsWith('k8s/mesh-basics/appmesh-cli/0-')).map(([, c]) => JSON.parse(c) as Record<string, string>);
+    const docs = [...files.entries()].filter(([p]) => p.startsWith('k8s/mesh-basics/appmesh/appmesh-cli/0-')).map(([, c]) => JSON.parse(c) as Record<string, string>);
     expect(docs.map((d) => d.virtualNodeName).filter(Boolean).sort()).toEqual(['client_mesh-test', 'vnode-1_mesh-test', 'vnode-2_mesh-test']);
     expect(docs.find((d) => d.routeName)).toMatchObject({ meshName: 'mesh-1', virtualRouterName: 'vrouter-1_mesh-test', routeName: 'route-1' });
   });
 
   it('puts meshOwner on every object of a shared mesh and leaves the mesh to its owner', () => {
-    const backend = [...files.entries()].filter(([p]) => p.startsWith('k8s/yelb-multi-account/backend/appmesh-cli/') && p.endsWith('.json')).map(([, c]) => JSON.parse(c) as Record<string, string>);
+    const backend = [...files.entries()].filter(([p]) => p.startsWith('k8s/yelb-multi-account/appmesh/backend/appmesh-cli/') && p.endsWith('.json')).map(([, c]) => JSON.parse(c) as Record<string, string>);
     expect(backend.length).toBeGreaterThan(0);
     expect(backend.every((d) => d.meshOwner === '111122223333')).toBe(true);
     expect(backend.some((d) => 'spec' in d && !('virtualNodeName' in d || 'virtualServiceName' in d || 'virtualRouterName' in d))).toBe(false);
-    const frontend = [...files.keys()].filter((p) => p.startsWith('k8s/yelb-multi-account/frontend/appmesh-cli/0-'));
+    const frontend = [...files.keys()].filter((p) => p.startsWith('k8s/yelb-multi-account/appmesh/frontend/appmesh-cli/0-'));
     expect(frontend.some((p) => /-mesh-am-multi-account-mesh\.json$/.test(p))).toBe(true);
     const ui = json('frontend/appmesh-cli/0-shared-mesh/02-virtual-node-yelb-ui_yelb.json');
     expect(ui.spec).toMatchObject({ backends: [{ virtualService: { virtualServiceName: 'yelb-appserver' } }] });
   });
 
   it('spells TLS as the API does: certificate.file, trust.file (certificateArn/certificateAuthorityArns for ACM)', () => {
-    const white = json('ecs/ingress-gateway-ecs/appmesh-cli/1-partial-tls/01-virtual-node-colorteller-white-vn.json');
+    const white = json('ecs/ingress-gateway-ecs/appmesh/appmesh-cli/1-partial-tls/01-virtual-node-colorteller-white-vn.json');
     expect(white.spec).toMatchObject({ listeners: [{ tls: { mode: 'STRICT', certificate: { file: { certificateChain: '/certs/colorteller_cert_chain.pem' } } } }] });
     const w = structuredClone(getWalkthrough('ingress-gateway-ecs'));
     const node = w.clusters[0]!.resources.find((r) => r.kind === 'VirtualNode')! as { spec: { listeners: { tls?: unknown }[]; backendDefaults?: unknown } };

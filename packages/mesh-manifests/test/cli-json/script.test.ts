@@ -122,7 +122,7 @@ describe('mesh.sh', () => {
   });
 
   it('creates, then updates at each TLS step, in the order of the original mesh.sh', () => {
-    const folder = 'ecs/ingress-gateway-ecs/appmesh-cli/mesh.sh';
+    const folder = 'ecs/ingress-gateway-ecs/appmesh/appmesh-cli/mesh.sh';
     const verbs = (arg: string) => run(folder, arg).calls.map((c) => `${c.split(' ')[1]} ${/file:\/\/\S+\/\d\d-(\S+)\.json/.exec(c)?.[1]}`);
     expect(verbs('up').map((v) => v.split(' ')[0])).toEqual([
       'create-mesh',
@@ -162,7 +162,7 @@ describe('mesh.sh', () => {
   });
 
   it('takes a shared mesh’s owner from MESH_OWNER_ACCOUNT_ID, and never creates a mesh another account owns', () => {
-    const folder = 'k8s/yelb-multi-account/backend/appmesh-cli/mesh.sh';
+    const folder = 'k8s/yelb-multi-account/appmesh/backend/appmesh-cli/mesh.sh';
     const calls = run(folder, 'up', { MESH_OWNER_ACCOUNT_ID: '999988887777' }).calls;
     expect(calls.length).toBeGreaterThan(0);
     expect(calls.every((c) => c.includes(' --mesh-owner 999988887777 '))).toBe(true);
@@ -171,7 +171,7 @@ describe('mesh.sh', () => {
   });
 
   it('reports what is already gone and goes on, but stops at any other failure; refuses an unknown action', () => {
-    const folder = 'ecs/ingress-gateway-ecs/appmesh-cli/mesh.sh';
+    const folder = 'ecs/ingress-gateway-ecs/appmesh/appmesh-cli/mesh.sh';
     const gone = run(folder, 'down', { FAKE_GONE: 'colorgateway-route-1 colorteller-vr-2' });
     expect(gone.status).toBe(0);
     expect(gone.stdout.match(/already gone/g)).toHaveLength(3);
@@ -189,7 +189,7 @@ describe('mesh.sh', () => {
   it('is named in the guide with the same actions', () => {
     const guide = readFileSync(join(repositoryRoot(), 'docs/walkthroughs/ingress-gateway-ecs.md'), 'utf8');
     for (const action of ['up', ...getWalkthrough('ingress-gateway-ecs').steps.slice(1).map((s) => s.name), 'down']) {
-      expect(guide).toMatch(new RegExp(`sh ecs/ingress-gateway-ecs/appmesh-cli/mesh\\.sh ${action}\\b`));
+      expect(guide).toMatch(new RegExp(`sh ecs/ingress-gateway-ecs/appmesh/appmesh-cli/mesh\\.sh ${action}\\b`));
     }
   });
 });

@@ -54,7 +54,7 @@ function env(c: Obj): Record<string, unknown> {
 
 describe('the CloudFormation resource specification', () => {
   it('renders the ECS walkthrough, and only ECS walkthroughs, into ecs/', () => {
-    expect(ecsFiles.map((f) => f.path).sort()).toEqual(['ecs/ingress-gateway-ecs/base.yaml', 'ecs/ingress-gateway-ecs/mesh.yaml', 'ecs/ingress-gateway-ecs/services.yaml']);
+    expect(ecsFiles.map((f) => f.path).sort()).toEqual(['ecs/ingress-gateway-ecs/appmesh/base.yaml', 'ecs/ingress-gateway-ecs/appmesh/mesh.yaml', 'ecs/ingress-gateway-ecs/appmesh/services.yaml']);
   });
 
   it.each(ecsFiles.map((f) => [f.path, f.content]))('%s: every type, property and reference is in the spec', (_path, content) => {

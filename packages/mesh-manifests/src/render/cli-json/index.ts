@@ -10,11 +10,11 @@
  *   <platform folder>/appmesh-cli/<i>-<step>/NN-<kind>-<name>.json       what step i creates or changes
  *   <platform folder>/appmesh-cli/mesh.sh, README.md
  *
- * The platform folder is `k8s/<walkthrough>[/<cluster>]` or `ecs/<walkthrough>[/<cluster>]`.
+ * The platform folder is `k8s/<walkthrough>/appmesh[/<cluster>]` or `ecs/<walkthrough>/appmesh[/<cluster>]`.
  */
 import { stateAt } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
-import { clusterFolder } from '../eks/index.js';
+import { targetFolder } from '../layout.js';
 import { generatedHeader, type RenderedFile } from '../files.js';
 import { CREATE_ORDER, clusterMesh, type ApiKind, type ApiObject, type ClusterMesh } from './objects.js';
 
@@ -22,8 +22,7 @@ export { clusterMesh, awsNameOf, CREATE_ORDER, type ApiObject, type CliDocument,
 
 /** Where a cluster's generated files live on its platform. */
 export function platformFolder(walkthrough: Walkthrough, cluster: Cluster): string {
-  if (walkthrough.platform === 'eks') return clusterFolder(walkthrough, cluster);
-  return walkthrough.clusters.length > 1 ? `ecs/${walkthrough.name}/${cluster.name}` : `ecs/${walkthrough.name}`;
+  return targetFolder(walkthrough, 'appmesh', cluster);
 }
 
 export function cliFolder(walkthrough: Walkthrough, cluster: Cluster): string {

@@ -1,5 +1,5 @@
 /**
- * EKS renderer: a walkthrough → `k8s/<walkthrough>/` (one folder per cluster when there are
+ * EKS renderer: a walkthrough → `k8s/<walkthrough>/appmesh/` (one folder per cluster when there are
  * several): the starting state as a kustomization, one `steps/<n>-<step>/` kustomization per later
  * step holding only what that step adds or changes (apply them in order), the settings folder, and
  * the CloudFormation for the AWS side.
@@ -11,6 +11,7 @@ import type { Service } from '../../model/kubernetes.js';
 import { ofKind, stateAt } from '../../model/state.js';
 import type { Cluster, Resource, Walkthrough } from '../../model/walkthrough.js';
 import { generatedHeader, type RenderedFile } from '../files.js';
+import { targetFolder } from '../layout.js';
 import { canonical, CLOUDFORMATION_KEY_ORDER, KUSTOMIZATION_KEY_ORDER, yamlFile } from '../yaml.js';
 import { cloudMapTemplate, iamTemplate, meshShareTemplate, peeringTemplates, type TemplateFile } from './cloudformation.js';
 import { deploymentFor } from './deployment.js';
@@ -27,8 +28,9 @@ const APPMESH_FILES: Record<string, string> = {
   GatewayRoute: 'gateway-routes.yaml',
 };
 
+/** `k8s/<walkthrough>/appmesh[/<cluster>]`. */
 export function clusterFolder(walkthrough: Walkthrough, cluster: Cluster): string {
-  return walkthrough.clusters.length > 1 ? `k8s/${walkthrough.name}/${cluster.name}` : `k8s/${walkthrough.name}`;
+  return targetFolder(walkthrough, 'appmesh', cluster);
 }
 
 export function stepFolder(walkthrough: Walkthrough, cluster: Cluster, stepIndex: number): string {
@@ -204,7 +206,7 @@ export function deployCommand(walkthrough: Walkthrough, template: TemplateFile):
   ].join(' ');
 }
 
-/** Every file of `k8s/<walkthrough>/`; nothing for an ECS walkthrough. */
+/** Every file of `k8s/<walkthrough>/appmesh/`; nothing for an ECS walkthrough. */
 export function renderEks(walkthrough: Walkthrough): RenderedFile[] {
   if (walkthrough.platform !== 'eks') return [];
   const files: RenderedFile[] = [];
