@@ -9,7 +9,16 @@ import type { K8sObject } from './output.js';
 
 export const SETTINGS_CONFIGMAP = 'walkthrough-settings';
 
-export type SettingKey = 'AWS_REGION' | 'AWS_ACCOUNT_ID' | 'IMAGE_REGISTRY' | 'MESH_OWNER_ACCOUNT_ID';
+export type SettingKey = 'AWS_REGION' | 'AWS_ACCOUNT_ID' | 'IMAGE_REGISTRY' | 'MESH_OWNER_ACCOUNT_ID' | 'FRONTEND_ACCOUNT_ID' | 'BACKEND_ACCOUNT_ID' | 'LATTICE_DOMAIN';
+
+/** A setting: its key, its example value, and the comment a learner reads above it. */
+export type Setting = [SettingKey, string, string];
+
+/** The fields of rendered objects that take one setting. */
+export interface Replacement {
+  key: SettingKey;
+  targets: ReplacementTarget[];
+}
 
 export function accountId(walkthrough: Walkthrough, account: string): string {
   const found = walkthrough.accounts.find((a) => a.name === account);
@@ -21,7 +30,16 @@ export function exampleRegistry(walkthrough: Walkthrough, cluster: Cluster): str
   return `${accountId(walkthrough, cluster.account)}.dkr.ecr.${walkthrough.region}.amazonaws.com`;
 }
 
-export function settingsFor(walkthrough: Walkthrough, cluster: Cluster, meshOwner: string | undefined): [SettingKey, string, string][] {
+/** The settings every Kubernetes target shares: region, account, registry. */
+export function baseSettings(walkthrough: Walkthrough, cluster: Cluster): Setting[] {
+  return [
+    ['AWS_REGION', walkthrough.region, 'Region of your cluster.'],
+    ['AWS_ACCOUNT_ID', accountId(walkthrough, cluster.account), `Account of this cluster (${cluster.title}).`],
+    ['IMAGE_REGISTRY', exampleRegistry(walkthrough, cluster), 'Registry you pushed the apps to (`<registry>/amw/<app>:latest`); any registry, with or without a path.'],
+  ];
+}
+
+export function settingsFor(walkthrough: Walkthrough, cluster: Cluster, meshOwner: string | undefined): Setting[] {
   return [
     ['AWS_REGION', walkthrough.region, 'Region of your cluster (and of the mesh).'],
     ['AWS_ACCOUNT_ID', accountId(walkthrough, cluster.account), `Account of this cluster (${cluster.title}); used in the service accounts' IAM role ARNs.`],
@@ -32,13 +50,13 @@ export function settingsFor(walkthrough: Walkthrough, cluster: Cluster, meshOwne
   ];
 }
 
-interface Target {
+export interface ReplacementTarget {
   select: { kind: string; name: string; namespace?: string };
   fieldPaths: string[];
   options?: { delimiter: string; index: number };
 }
 
-function select(object: K8sObject) {
+export function select(object: K8sObject) {
   return {
     kind: object.kind,
     name: object.metadata.name,
@@ -46,30 +64,52 @@ function select(object: K8sObject) {
   };
 }
 
-/** Which fields of these objects take which setting. */
-export function replacementsFor(objects: readonly K8sObject[], registry: string): { key: SettingKey; targets: Target[] }[] {
-  const byKey = new Map<SettingKey, Target[]>();
-  const add = (key: SettingKey, target: Target) => byKey.set(key, [...(byKey.get(key) ?? []), target]);
-  for (const object of objects) {
-    if (object.kind === 'Deployment') {
-      const containers = (object.spec as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec.containers;
-      for (const container of containers) {
-        if (container.image.startsWith(`${registry}/`)) {
-          add('IMAGE_REGISTRY', {
-            select: select(object),
-            fieldPaths: [`spec.template.spec.containers.[name=${container.name}].image`],
-            options: { delimiter: '/', index: 0 },
-          });
-        }
+/** Collects replacement targets by setting, and lists them in a fixed order of settings. */
+export class ReplacementSet {
+  private readonly byKey = new Map<SettingKey, ReplacementTarget[]>();
+
+  add(key: SettingKey, target: ReplacementTarget): void {
+    this.byKey.set(key, [...(this.byKey.get(key) ?? []), target]);
+  }
+
+  /** Our apps' images take the registry a learner pushed them to. */
+  addImages(object: K8sObject, registry: string): void {
+    if (object.kind !== 'Deployment') return;
+    const containers = (object.spec as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec.containers;
+    for (const container of containers) {
+      if (container.image.startsWith(`${registry}/`)) {
+        this.add('IMAGE_REGISTRY', {
+          select: select(object),
+          fieldPaths: [`spec.template.spec.containers.[name=${container.name}].image`],
+          options: { delimiter: '/', index: 0 },
+        });
       }
     }
-    if (object.kind === 'ServiceAccount' && object.metadata.annotations?.['eks.amazonaws.com/role-arn']) {
-      add('AWS_ACCOUNT_ID', {
-        select: select(object),
-        fieldPaths: ['metadata.annotations.[eks.amazonaws.com/role-arn]'],
-        options: { delimiter: ':', index: 4 },
-      });
-    }
+  }
+
+  /** A service account's IAM role (IRSA) lives in the cluster's account. */
+  addIrsaAccount(object: K8sObject): void {
+    if (object.kind !== 'ServiceAccount' || !object.metadata.annotations?.['eks.amazonaws.com/role-arn']) return;
+    this.add('AWS_ACCOUNT_ID', {
+      select: select(object),
+      fieldPaths: ['metadata.annotations.[eks.amazonaws.com/role-arn]'],
+      options: { delimiter: ':', index: 4 },
+    });
+  }
+
+  list(): Replacement[] {
+    const order: SettingKey[] = ['IMAGE_REGISTRY', 'AWS_ACCOUNT_ID', 'AWS_REGION', 'MESH_OWNER_ACCOUNT_ID', 'FRONTEND_ACCOUNT_ID', 'BACKEND_ACCOUNT_ID', 'LATTICE_DOMAIN'];
+    return order.filter((key) => this.byKey.has(key)).map((key) => ({ key, targets: this.byKey.get(key)! }));
+  }
+}
+
+/** Which fields of these App Mesh objects take which setting. */
+export function replacementsFor(objects: readonly K8sObject[], registry: string): Replacement[] {
+  const set = new ReplacementSet();
+  const add = (key: SettingKey, target: ReplacementTarget) => set.add(key, target);
+  for (const object of objects) {
+    set.addImages(object, registry);
+    set.addIrsaAccount(object);
     if (object.kind === 'Mesh' && (object.spec as { meshOwner?: string }).meshOwner) {
       add('MESH_OWNER_ACCOUNT_ID', { select: select(object), fieldPaths: ['spec.meshOwner'] });
     }
@@ -83,12 +123,11 @@ export function replacementsFor(objects: readonly K8sObject[], registry: string)
       });
     }
   }
-  const order: SettingKey[] = ['IMAGE_REGISTRY', 'AWS_ACCOUNT_ID', 'AWS_REGION', 'MESH_OWNER_ACCOUNT_ID'];
-  return order.filter((key) => byKey.has(key)).map((key) => ({ key, targets: byKey.get(key)! }));
+  return set.list();
 }
 
-export function kustomization(resources: readonly string[], objects: readonly K8sObject[], registry: string): Record<string, unknown> {
-  const replacements = replacementsFor(objects, registry).map(({ key, targets }) => ({
+export function kustomization(resources: readonly string[], replacementList: readonly Replacement[]): Record<string, unknown> {
+  const replacements = replacementList.map(({ key, targets }) => ({
     source: { kind: 'ConfigMap', name: SETTINGS_CONFIGMAP, fieldPath: `data.${key}` },
     targets,
   }));
@@ -114,7 +153,7 @@ export function settingsKustomization(): Record<string, unknown> {
   };
 }
 
-export function settingsEnv(header: readonly string[], settings: readonly [SettingKey, string, string][]): string {
+export function settingsEnv(header: readonly string[], settings: readonly Setting[]): string {
   const lines = header.map((line) => (line ? `# ${line}` : '#'));
   for (const [key, value, help] of settings) lines.push('', `# ${help}`, `${key}=${value}`);
   return `${lines.join('\n')}\n`;
