@@ -2,6 +2,7 @@
  * App Mesh route and policy shapes → the local proxies' shapes: durations, matches, retry
  * policies, health checks, outlier detection and route ordering, with App Mesh's defaults.
  */
+import { gatewayPrefixRewrite, orderRoutes, rewritesHostname } from '@amw/mesh-manifests';
 import type {
   Duration,
   GatewayHttpRoute,
@@ -70,35 +71,8 @@ export function outlierDetection(policy: OutlierDetection | undefined): OutlierD
   };
 }
 
-/** How specific a match is, so equal priorities try the narrower route first. */
-function specificity(match: HttpRouteMatch | GatewayHttpRoute['match'] | undefined): number {
-  if (!match) return 0;
-  let score = 0;
-  if (match.path?.exact !== undefined) score += 10_000 + match.path.exact.length;
-  else if (match.path?.regex !== undefined) score += 5_000;
-  else if (match.prefix !== undefined) score += match.prefix.length;
-  score += (match.headers?.length ?? 0) * 100 + (match.queryParameters?.length ?? 0) * 100 + (match.method ? 50 : 0);
-  return score;
-}
-
-/**
- * App Mesh evaluates routes by priority (0 first); routes without one come after, the most
- * specific first. Definition order breaks remaining ties.
- */
-export function orderRoutes<T extends { priority?: number; match?: HttpRouteMatch | GatewayHttpRoute['match'] }>(routes: T[]): T[] {
-  return routes
-    .map((route, index) => ({ route, index }))
-    .sort((a, b) => {
-      const pa = a.route.priority ?? 1001;
-      const pb = b.route.priority ?? 1001;
-      if (pa !== pb) return pa - pb;
-      const sa = specificity(a.route.match);
-      const sb = specificity(b.route.match);
-      if (sa !== sb) return sb - sa;
-      return a.index - b.index;
-    })
-    .map(({ route }) => route);
-}
+/** App Mesh's route order: priority, then the most specific match, then definition order. */
+export { orderRoutes };
 
 export function httpRouteOf(route: MeshRoute) {
   return route.httpRoute ?? route.http2Route;
@@ -111,12 +85,9 @@ export function httpRouteOf(route: MeshRoute) {
  */
 export function gatewayRewrite(route: GatewayHttpRoute, targetHostname: string): RouteRewrite {
   const rewrite: RouteRewrite = {};
-  const spec = route.action.rewrite;
-  if (spec?.path) rewrite.path = spec.path.exact;
-  else if (route.match.prefix !== undefined) {
-    if (spec?.prefix?.value !== undefined) rewrite.prefix = { matched: route.match.prefix, replacement: spec.prefix.value };
-    else if (spec?.prefix?.defaultPrefix !== 'DISABLED') rewrite.prefix = { matched: route.match.prefix, replacement: '/' };
-  }
-  if (spec?.hostname?.defaultTargetHostname !== 'DISABLED') rewrite.hostname = targetHostname;
+  const prefix = gatewayPrefixRewrite(route);
+  if (route.action.rewrite?.path) rewrite.path = route.action.rewrite.path.exact;
+  else if (prefix) rewrite.prefix = prefix;
+  if (rewritesHostname(route)) rewrite.hostname = targetHostname;
   return rewrite;
 }

@@ -3,6 +3,7 @@
  * them: virtual hosts by authority, then the first route (in priority order) whose every
  * condition holds — App Mesh's route match semantics, as Envoy evaluates them.
  */
+import { rewritePrefix } from '@amw/mesh-manifests/routing';
 import { getHeaderValues, type HeaderList } from '../http1/head.js';
 
 export interface StringMatch {
@@ -120,15 +121,7 @@ export function rewritePath(path: string, rewrite: RouteRewrite | undefined): st
     const q = path.indexOf('?');
     return q < 0 ? rewrite.path : rewrite.path + path.slice(q);
   }
-  if (rewrite.prefix && path.startsWith(rewrite.prefix.matched)) {
-    const { replacement } = rewrite.prefix;
-    let rest = path.slice(rewrite.prefix.matched.length);
-    // App Mesh rewrites `/red/tell` under prefix `/red` to `/tell`, not Envoy's literal `//tell`.
-    if (replacement.endsWith('/') && rest.startsWith('/')) rest = rest.slice(1);
-    const rewritten = replacement + rest;
-    return rewritten.startsWith('/') ? rewritten : `/${rewritten}`;
-  }
-  return path;
+  return rewrite.prefix ? rewritePrefix(path, rewrite.prefix.matched, rewrite.prefix.replacement) : path;
 }
 
 /** App Mesh (and Envoy's safe_regex) match the whole value. */

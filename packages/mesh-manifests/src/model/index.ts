@@ -9,3 +9,4 @@ export * from './state.js';
 export * from './walkthrough.js';
 export * from './workload.js';
 export * from './local.js';
+export * from './routing.js';
