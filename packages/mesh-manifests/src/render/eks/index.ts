@@ -8,7 +8,7 @@ import type { IamPolicy } from '../../model/aws.js';
 import { isAppMeshResource } from '../../model/appmesh.js';
 import { K8S } from '../../model/kubernetes.js';
 import type { Service } from '../../model/kubernetes.js';
-import { ofKind, stateAt } from '../../model/state.js';
+import { ofKind } from '../../model/state.js';
 import type { Cluster, Resource, Walkthrough } from '../../model/walkthrough.js';
 import type { RenderedFile } from '../files.js';
 import {
