@@ -1,18 +1,19 @@
 /**
  * Validates a rendered tree: every YAML document under a folder is checked against the schema
- * of its kind (Kubernetes built-ins, App Mesh CRDs, Kong's objects); kustomizations and
- * CloudFormation templates are skipped here (kustomize and the lint read them).
+ * of its kind (Kubernetes built-ins, the CRDs of App Mesh, Istio, the Gateway API and the Lattice
+ * controller, Kong's objects); kustomizations, Helm values and CloudFormation templates are
+ * skipped here (kustomize, the lint and the CloudFormation checks read them).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { APPMESH_API_VERSION } from '../model/appmesh.js';
 import { KONG_API_VERSION } from '../model/kubernetes.js';
-import type { AppMeshValidator } from './appmesh-crds.js';
+import { SCHEMA_SETS, schemaSetOf, type CrdValidator } from './crds.js';
 import { validateKongCredentials, validateKongObject } from './kong.js';
 import { validateKubernetesObject } from './kubernetes.js';
 
 export { crdDirectoryExists, defaultCrdDirectory, loadAppMeshValidator, type AppMeshValidator } from './appmesh-crds.js';
+export { availableSchemaSets, defaultSchemasDirectory, loadCrdValidator, SCHEMA_SETS, schemaSetOf, type CrdValidator, type SchemaSet } from './crds.js';
 export { KONG_KINDS, validateKongCredentials, validateKongObject } from './kong.js';
 export { isKubernetesBuiltin, validateKubernetesObject } from './kubernetes.js';
 
@@ -48,18 +49,18 @@ export interface Problem {
   message: string;
 }
 
-/** Problems of every object; App Mesh objects need the CRD validator (absent: they are reported as unchecked). */
-export function validateObjects(objects: readonly LoadedObject[], appMesh: AppMeshValidator | undefined): Problem[] {
+/** Problems of every object; custom resources need their CRDs loaded in `crds` (a set it lacks is reported as unchecked). */
+export function validateObjects(objects: readonly LoadedObject[], crds: CrdValidator | undefined): Problem[] {
   const problems: Problem[] = [];
   const label = (o: LoadedObject) => `${o.object.kind} ${o.object.metadata?.namespace ? `${o.object.metadata.namespace}/` : ''}${o.object.metadata?.name}`;
   for (const loaded of objects) {
     const { object } = loaded;
-    const messages =
-      object.apiVersion === APPMESH_API_VERSION
-        ? appMesh
-          ? appMesh.validate(object)
-          : ['App Mesh CRDs not available: not validated']
-        : object.apiVersion === KONG_API_VERSION
+    const set = schemaSetOf(String(object.apiVersion));
+    const messages = set
+      ? crds?.sets.includes(set)
+        ? crds.validate(object)
+        : [`${SCHEMA_SETS[set]} not available: not validated`]
+      : object.apiVersion === KONG_API_VERSION
           ? validateKongObject(object)
           : validateKubernetesObject(object);
     problems.push(...messages.map((message) => ({ file: loaded.file, object: label(loaded), message })));

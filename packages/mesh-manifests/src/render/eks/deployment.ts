@@ -89,8 +89,40 @@ function probe(path: string, port: number | string) {
   return { httpGet: { path, port }, periodSeconds: 10 };
 }
 
+/**
+ * How a pod meets its mesh: App Mesh's injector adds Envoy (and the workload's observability
+ * agents ride beside it), Istio's injector adds its proxy, or no proxy at all (Lattice).
+ */
+export type PodMesh = 'appmesh' | 'istio' | 'none';
+
+export interface DeploymentOptions {
+  mesh: PodMesh;
+  /** Replaces the workload's service account. */
+  serviceAccountName?: string;
+  /** Replaces values of the app's environment (a target's own names for its backends). */
+  env?: Record<string, string>;
+  /** Extra pod annotations. */
+  podAnnotations?: Record<string, string>;
+  /** Replaces the Kong ingress controller's UID. */
+  kongIngressControllerUid?: number;
+}
+
+const POD_SECURITY_COMMENT: Record<PodMesh, string[]> = {
+  appmesh: [
+    'runAsNonRoot is set per container, not here: the App Mesh injector adds an init container,',
+    '`proxyinit`, that runs as root with NET_ADMIN to write the iptables rules sending traffic through Envoy,',
+    'and an `envoy` sidecar running as UID 1337. Our own containers meet the "restricted" Pod Security Standard.',
+  ],
+  istio: [
+    'runAsNonRoot is set per container, not here: the Istio injector adds an init container, `istio-init`,',
+    'that runs with NET_ADMIN to write the iptables rules sending traffic through its proxy (unless the Istio CNI',
+    'plugin does that), and an `istio-proxy` sidecar running as UID 1337. Our own containers meet the "restricted" standard.',
+  ],
+  none: ['No proxy is injected: every container here meets the "restricted" Pod Security Standard.'],
+};
+
 /** Kong DB-less: its proxy, and its ingress controller feeding it through the local admin API. */
-function kongContainers(workload: Workload, services: readonly Service[], volumes: Map<string, string>) {
+function kongContainers(workload: Workload, services: readonly Service[], volumes: Map<string, string>, controllerUid: number | undefined) {
   const facts = COMPONENTS.kong;
   const publish = services.find(
     (s) => s.metadata.namespace === workload.metadata.namespace && s.spec.selector && selectorMatches({ matchLabels: s.spec.selector }, workload.spec.podLabels),
@@ -127,7 +159,7 @@ function kongContainers(workload: Workload, services: readonly Service[], volume
     facts.writablePaths,
     volumes,
   );
-  const uid = workload.spec.kongIngressControllerUid ?? facts.runAsUser;
+  const uid = controllerUid ?? workload.spec.kongIngressControllerUid ?? facts.runAsUser;
   const controller = withWritablePaths(
     {
       name: 'ingress-controller',
@@ -156,7 +188,7 @@ function kongContainers(workload: Workload, services: readonly Service[], volume
 }
 
 /** The Deployment (and, for gateways and Kong, the comments a learner needs) for one workload. */
-export function deploymentFor(workload: Workload, services: readonly Service[], registry: string): EmittedObject {
+export function deploymentFor(workload: Workload, services: readonly Service[], registry: string, options: DeploymentOptions = { mesh: 'appmesh' }): EmittedObject {
   const { spec, metadata } = workload;
   const facts = COMPONENTS[spec.component];
   const volumes = new Map<string, string>();
@@ -166,12 +198,17 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
   const containerComments: string[] = [];
 
   if (spec.component === 'kong') {
-    const { proxy, controller, uid } = kongContainers(workload, services, volumes);
+    const { proxy, controller, uid } = kongContainers(workload, services, volumes, options.kongIngressControllerUid);
     containers.push(proxy, controller);
-    containerComments.push('', `The ingress controller runs as UID ${uid}: Envoy’s iptables rules leave that UID’s traffic alone,\nso it reaches the Kubernetes API server although the mesh drops other egress.`);
+    containerComments.push(
+      '',
+      uid === 1337
+        ? `The ingress controller runs as UID ${uid}: ${options.mesh === 'istio' ? 'the Istio proxy’s' : 'Envoy’s'} iptables rules leave that UID’s traffic alone,\nso it reaches the Kubernetes API server although the mesh drops other egress.`
+        : '',
+    );
   } else {
     const image = isOurApp(spec.component) ? ourImage(spec.component, registry) : THIRD_PARTY_IMAGES[spec.component];
-    const env = envList(spec.env);
+    const env = envList(options.env ? { ...spec.env, ...options.env } : spec.env);
     const main: Container = {
       name: mainContainerName(workload),
       image,
@@ -195,7 +232,7 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
         : '',
     );
   }
-  for (const sidecar of spec.sidecars ?? []) {
+  for (const sidecar of options.mesh === 'appmesh' ? (spec.sidecars ?? []) : []) {
     const { container, comment } = sidecarContainer(workload, sidecar);
     containers.push(container);
     containerComments.push(comment);
@@ -209,27 +246,30 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
   fields.push({
     path: [...podPath, 'securityContext'],
     text: [
-      'runAsNonRoot is set per container, not here: the App Mesh injector adds an init container,',
-      '`proxyinit`, that runs as root with NET_ADMIN to write the iptables rules sending traffic through Envoy,',
-      'and an `envoy` sidecar running as UID 1337. Our own containers meet the "restricted" Pod Security Standard.',
+      ...POD_SECURITY_COMMENT[options.mesh],
       ...(sysctls
-        ? [`The app listens on port ${lowPort} (the virtual node's listener port) as a non-root user: this namespaced, safe sysctl allows it.`]
+        ? [`The app listens on port ${lowPort}${options.mesh === 'appmesh' ? " (the virtual node's listener port)" : ''} as a non-root user: this namespaced, safe sysctl allows it.`]
         : []),
     ].join('\n'),
   });
 
-  const proxyEnv = spec.proxyEnv ?? {};
-  const podAnnotations = Object.keys(proxyEnv).length
-    ? {
-        [K8S.sidecarEnvAnnotation]: Object.keys(proxyEnv)
-          .sort()
-          .map((k) => `${k}=${proxyEnv[k]}`)
-          .join(', '),
-      }
-    : undefined;
-  if (podAnnotations) {
+  const proxyEnv = options.mesh === 'appmesh' ? (spec.proxyEnv ?? {}) : {};
+  const annotations: Record<string, string> = {
+    ...(Object.keys(proxyEnv).length
+      ? {
+          [K8S.sidecarEnvAnnotation]: Object.keys(proxyEnv)
+            .sort()
+            .map((k) => `${k}=${proxyEnv[k]}`)
+            .join(', '),
+        }
+      : {}),
+    ...options.podAnnotations,
+  };
+  const podAnnotations = Object.keys(annotations).length ? annotations : undefined;
+  if (podAnnotations && Object.keys(proxyEnv).length) {
     fields.push({ path: ['spec', 'template', 'metadata', 'annotations'], text: 'Extra environment for the Envoy sidecar the injector adds (tracing and metrics).' });
   }
+  const serviceAccountName = options.serviceAccountName ?? spec.serviceAccountName;
 
   const object: IDeployment = {
     apiVersion: 'apps/v1',
@@ -241,7 +281,7 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
       template: {
         metadata: { labels: { ...spec.podLabels }, ...(podAnnotations ? { annotations: podAnnotations } : {}) },
         spec: {
-          ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : { automountServiceAccountToken: false }),
+          ...(serviceAccountName ? { serviceAccountName } : { automountServiceAccountToken: false }),
           securityContext: {
             seccompProfile: { type: 'RuntimeDefault' },
             ...(sysctls ? { sysctls } : {}),

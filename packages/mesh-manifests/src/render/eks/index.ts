@@ -7,8 +7,8 @@
 import type { IamPolicy } from '../../model/aws.js';
 import { isAppMeshResource } from '../../model/appmesh.js';
 import { K8S } from '../../model/kubernetes.js';
-import type { Service } from '../../model/kubernetes.js';
-import { ofKind } from '../../model/state.js';
+import type { Ingress, KongConsumer, KongPlugin, Secret, Service } from '../../model/kubernetes.js';
+import { ofKind, stateAt } from '../../model/state.js';
 import type { Cluster, Resource, Walkthrough } from '../../model/walkthrough.js';
 import type { RenderedFile } from '../files.js';
 import {
@@ -70,6 +70,12 @@ function appMeshComment(resource: Resource): Pick<EmittedObject, 'comment' | 'fi
   return {};
 }
 
+/** Kong's own objects (the Ingress, plugins, consumers and their credential Secrets), which every target applies as they are. */
+export function kongObject(resource: Ingress | KongPlugin | KongConsumer | Secret): EmittedObject {
+  const file = resource.kind === 'Ingress' ? 'ingress.yaml' : resource.kind === 'KongPlugin' ? 'kong-plugins.yaml' : 'kong-consumers.yaml';
+  return { file, object: copy(resource) };
+}
+
 function emitResource(walkthrough: Walkthrough, cluster: Cluster, resource: Resource, services: readonly Service[]): EmittedObject[] {
   if (isAppMeshResource(resource)) {
     return [{ file: APPMESH_FILES[resource.kind]!, object: copy(resource), ...appMeshComment(resource) }];
@@ -108,12 +114,10 @@ function emitResource(walkthrough: Walkthrough, cluster: Cluster, resource: Reso
         },
       ];
     case 'Ingress':
-      return [{ file: 'ingress.yaml', object: copy(resource) }];
     case 'KongPlugin':
-      return [{ file: 'kong-plugins.yaml', object: copy(resource) }];
     case 'KongConsumer':
     case 'Secret':
-      return [{ file: 'kong-consumers.yaml', object: copy(resource) }];
+      return [kongObject(resource)];
     case 'IamPolicy':
     case 'ResourceShare':
     case 'CloudMapNamespace':
@@ -149,7 +153,7 @@ function meshOwnerOf(outputs: readonly ClusterOutput[]): string | undefined {
 /** App Mesh on EKS: the CRDs, the workloads the injector gives an Envoy, and the IAM Envoy needs. */
 export const APPMESH_TARGET: KubernetesTarget = {
   target: 'appmesh',
-  emit: emitCluster,
+  emit: (walkthrough, cluster, step) => emitCluster(walkthrough, cluster, stateAt(walkthrough, step).find((c) => c.name === cluster.name)!.resources),
   settings: (walkthrough, cluster, outputs) => settingsFor(walkthrough, cluster, meshOwnerOf(outputs)),
   replacements: replacementsFor,
 };

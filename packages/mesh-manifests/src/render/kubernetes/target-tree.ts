@@ -6,8 +6,8 @@
  * AWS side. A target only says which objects and templates a cluster holds at a step, which
  * settings it needs and which fields take them.
  */
-import { stateAt } from '../../model/state.js';
-import type { Cluster, Resource, Walkthrough } from '../../model/walkthrough.js';
+import type { TranslationLog } from '../../migrate/translation.js';
+import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { TemplateFile } from '../eks/cloudformation.js';
 import { exampleRegistry, kustomization, settingsEnv, settingsKustomization, type Replacement, type Setting } from '../eks/kustomize.js';
 import { type EmittedObject, type K8sObject, objectId } from '../eks/output.js';
@@ -22,8 +22,11 @@ export interface ClusterOutput {
 
 export interface KubernetesTarget {
   target: Target;
-  /** What a cluster holds once the resources of a step are in place. */
-  emit(walkthrough: Walkthrough, cluster: Cluster, resources: readonly Resource[]): ClusterOutput;
+  /**
+   * What a cluster holds once a step is applied; `log` (when given) receives what became of every
+   * App Mesh feature the cluster uses at that step.
+   */
+  emit(walkthrough: Walkthrough, cluster: Cluster, step: string, log?: TranslationLog): ClusterOutput;
   /** The settings of a cluster's folder, given what every step emits. */
   settings(walkthrough: Walkthrough, cluster: Cluster, outputs: readonly ClusterOutput[]): Setting[];
   /** Which fields of these objects take which setting. */
@@ -83,7 +86,7 @@ interface StepOutput extends ClusterOutput {
 
 /** Each step's output for a cluster, with what the step changes; a step may not remove objects. */
 export function clusterOutputs(walkthrough: Walkthrough, target: KubernetesTarget, cluster: Cluster): StepOutput[] {
-  const outputs = walkthrough.steps.map((step) => target.emit(walkthrough, cluster, stateAt(walkthrough, step.name).find((c) => c.name === cluster.name)!.resources));
+  const outputs = walkthrough.steps.map((step) => target.emit(walkthrough, cluster, step.name));
   return outputs.map((output, i) => {
     for (const { object } of output.objects) {
       if (output.objects.filter((o) => objectId(o.object) === objectId(object)).length > 1) {
@@ -160,7 +163,7 @@ export function renderKubernetesTarget(walkthrough: Walkthrough, target: Kuberne
         walkthrough.name,
         i === 0
           ? [
-              `${walkthrough.title}${walkthrough.clusters.length > 1 ? ` — ${cluster.title}` : ''}: ${titleLine}.`,
+              `${walkthrough.title}${walkthrough.clusters.length > 1 ? ` — ${cluster.title}` : ''} — ${titleLine}.`,
               stepCount > 1 ? `Starting state (step "${step.name}": ${step.title}). Later steps are in steps/, applied in order.` : step.title + '.',
               `Apply: ${applyLine}`,
             ]

@@ -1,0 +1,49 @@
+/**
+ * The live targets, each with what it renders and the account of what it carried: the renderer
+ * runs every step of every cluster with a translation log, and the target's policy reads it.
+ */
+import type { Walkthrough } from '../model/walkthrough.js';
+import type { RenderedFile } from '../render/files.js';
+import { ISTIO_TARGET, renderIstio } from '../render/istio/index.js';
+import { ISTIO_POLICY } from '../render/istio/policy.js';
+import type { KubernetesTarget } from '../render/kubernetes/target-tree.js';
+import { liveTargetsOf, type LiveTarget } from '../render/layout.js';
+import { featuresOf } from './features.js';
+import { buildReport, type MigrationReport } from './report.js';
+import { TranslationLog, type TargetPolicy, type Translation } from './translation.js';
+
+export interface LiveTargetRenderer {
+  render(walkthrough: Walkthrough): RenderedFile[];
+  translate(walkthrough: Walkthrough): Translation[];
+}
+
+function kubernetesTranslations(walkthrough: Walkthrough, target: KubernetesTarget & { target: LiveTarget }, policy: TargetPolicy): Translation[] {
+  const log = new TranslationLog(target.target);
+  for (const step of walkthrough.steps) for (const cluster of walkthrough.clusters) target.emit(walkthrough, cluster, step.name, log);
+  return log.resolve(featuresOf(walkthrough), policy);
+}
+
+export const LIVE_TARGETS: Partial<Record<LiveTarget, LiveTargetRenderer>> = {
+  istio: {
+    render: renderIstio,
+    translate: (walkthrough) => kubernetesTranslations(walkthrough, ISTIO_TARGET as KubernetesTarget & { target: 'istio' }, ISTIO_POLICY),
+  },
+};
+
+export class UnsupportedTargetError extends Error {
+  constructor(walkthrough: Walkthrough, target: string) {
+    super(`walkthrough ${walkthrough.name} runs on ${walkthrough.platform.toUpperCase()}; its targets are ${liveTargetsOf(walkthrough).join(', ')}, not ${target}`);
+    this.name = 'UnsupportedTargetError';
+  }
+}
+
+export function migrationReport(walkthrough: Walkthrough, target: LiveTarget): MigrationReport {
+  const renderer = LIVE_TARGETS[target];
+  if (!renderer || !liveTargetsOf(walkthrough).includes(target)) throw new UnsupportedTargetError(walkthrough, target);
+  return buildReport(walkthrough, target, renderer.translate);
+}
+
+/** Every file the live targets render for a walkthrough. */
+export function renderLiveTargets(walkthrough: Walkthrough): RenderedFile[] {
+  return liveTargetsOf(walkthrough).flatMap((target) => LIVE_TARGETS[target]?.render(walkthrough) ?? []);
+}
