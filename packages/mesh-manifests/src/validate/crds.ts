@@ -73,8 +73,8 @@ const OBJECT_META: Schema = {
   type: 'object',
   required: ['name'],
   properties: {
-    name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 },
-    namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
+    name: { type: 'string', minLength: 1 },
+    namespace: { type: 'string', minLength: 1 },
     labels: { type: 'object', additionalProperties: { type: 'string' } },
     annotations: { type: 'object', additionalProperties: { type: 'string' } },
   },
