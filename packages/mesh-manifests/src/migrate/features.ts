@@ -4,7 +4,7 @@
  * row per use, and each target's renderer must say what became of every one of them — a test
  * compares the two, so nothing is dropped without the report saying so.
  */
-import type { AppMeshResource, GatewayRoute, HeaderMatch, Mesh, Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../model/appmesh.js';
+import type { AppMeshResource, GatewayRoute, HeaderMatch, Mesh, Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService, VirtualServiceBackend } from '../model/appmesh.js';
 import { isAppMeshResource } from '../model/appmesh.js';
 import { K8S } from '../model/kubernetes.js';
 import { gatewayPrefixRewrite, orderRoutes, rewritesHostname } from '../model/routing.js';
@@ -137,6 +137,12 @@ export function meshUses(cluster: string, mesh: Mesh): FeatureUse[] {
   return uses;
 }
 
+/** Where a backend sits in its node: `backends[<namespace>/<name>]` (namespace only when the ref names one), or the ARN's last part. */
+export function backendField(backend: VirtualServiceBackend): string {
+  const { virtualServiceRef: ref, virtualServiceARN: arn } = backend.virtualService;
+  return ref ? `backends[${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}]` : `backends[${arn!.split('/').pop()}]`;
+}
+
 export function nodeUses(cluster: string, node: VirtualNode): FeatureUse[] {
   const uses: FeatureUse[] = [];
   node.spec.listeners?.forEach((listener, i) => {
@@ -159,15 +165,10 @@ export function nodeUses(cluster: string, node: VirtualNode): FeatureUse[] {
   if (discovery?.awsCloudMap) uses.push(use('cloud-map-discovery', cluster, node, 'serviceDiscovery.awsCloudMap', `${discovery.awsCloudMap.serviceName} in ${discovery.awsCloudMap.namespaceName}`));
   for (const backend of node.spec.backends ?? []) {
     const { virtualServiceRef: ref, virtualServiceARN: arn, clientPolicy } = backend.virtualService;
-    if (ref) {
-      const label = `${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-      uses.push(use('backend', cluster, node, `backends[${label}]`, `may call virtual service ${label}`));
-      if (clientPolicy?.tls) uses.push(use('client-tls', cluster, node, `backends[${label}].clientPolicy.tls`, 'TLS to this backend'));
-    }
-    if (arn) {
-      uses.push(use('backend-arn', cluster, node, `backends[${arn.split('/').pop()}]`, arn));
-      if (clientPolicy?.tls) uses.push(use('client-tls', cluster, node, `backends[${arn.split('/').pop()}].clientPolicy.tls`, 'TLS to this backend'));
-    }
+    const field = backendField(backend);
+    if (ref) uses.push(use('backend', cluster, node, field, `may call virtual service ${field.slice('backends['.length, -1)}`));
+    if (arn) uses.push(use('backend-arn', cluster, node, field, arn));
+    if (clientPolicy?.tls) uses.push(use('client-tls', cluster, node, `${field}.clientPolicy.tls`, 'TLS to this backend'));
   }
   if (node.spec.backendDefaults?.clientPolicy?.tls) uses.push(use('client-tls', cluster, node, 'backendDefaults.clientPolicy.tls', 'TLS to every backend'));
   if (node.spec.logging?.accessLog) uses.push(use('access-log', cluster, node, 'logging.accessLog', node.spec.logging.accessLog.file.path));

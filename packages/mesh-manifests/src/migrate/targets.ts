@@ -7,6 +7,8 @@ import type { RenderedFile } from '../render/files.js';
 import { ISTIO_TARGET, renderIstio } from '../render/istio/index.js';
 import { ISTIO_POLICY } from '../render/istio/policy.js';
 import type { KubernetesTarget } from '../render/kubernetes/target-tree.js';
+import { LATTICE_TARGET, renderLattice } from '../render/lattice/index.js';
+import { LATTICE_POLICY } from '../render/lattice/policy.js';
 import { liveTargetsOf, type LiveTarget } from '../render/layout.js';
 import { featuresOf } from './features.js';
 import { buildReport, type MigrationReport } from './report.js';
@@ -17,8 +19,8 @@ export interface LiveTargetRenderer {
   translate(walkthrough: Walkthrough): Translation[];
 }
 
-function kubernetesTranslations(walkthrough: Walkthrough, target: KubernetesTarget & { target: LiveTarget }, policy: TargetPolicy): Translation[] {
-  const log = new TranslationLog(target.target);
+function kubernetesTranslations(walkthrough: Walkthrough, target: KubernetesTarget, policy: TargetPolicy): Translation[] {
+  const log = new TranslationLog(target.target as LiveTarget);
   for (const step of walkthrough.steps) for (const cluster of walkthrough.clusters) target.emit(walkthrough, cluster, step.name, log);
   return log.resolve(featuresOf(walkthrough), policy);
 }
@@ -26,7 +28,11 @@ function kubernetesTranslations(walkthrough: Walkthrough, target: KubernetesTarg
 export const LIVE_TARGETS: Partial<Record<LiveTarget, LiveTargetRenderer>> = {
   istio: {
     render: renderIstio,
-    translate: (walkthrough) => kubernetesTranslations(walkthrough, ISTIO_TARGET as KubernetesTarget & { target: 'istio' }, ISTIO_POLICY),
+    translate: (walkthrough) => kubernetesTranslations(walkthrough, ISTIO_TARGET, ISTIO_POLICY),
+  },
+  lattice: {
+    render: renderLattice,
+    translate: (walkthrough) => kubernetesTranslations(walkthrough, LATTICE_TARGET, LATTICE_POLICY),
   },
 };
 

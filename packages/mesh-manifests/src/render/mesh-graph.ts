@@ -11,6 +11,7 @@ import { meshIdentityOf, ofKind, selectorMatches, stateAt, type ClusterState } f
 import type { Service } from '../model/kubernetes.js';
 import type { Resource, Walkthrough } from '../model/walkthrough.js';
 import type { Workload } from '../model/workload.js';
+import { backendField } from '../migrate/features.js';
 import { awsNameOf } from './cli-json/objects.js';
 
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
@@ -164,11 +165,12 @@ export class MeshGraph {
     });
   }
 
-  /** Every virtual service a node declares as a backend, with the graph it lives in. */
-  backendsOf(node: VirtualNode): { vs: VirtualService; graph: MeshGraph; byArn: boolean }[] {
+  /** Every virtual service a node declares as a backend, with the graph it lives in and the field that declares it. */
+  backendsOf(node: VirtualNode): { vs: VirtualService; graph: MeshGraph; byArn: boolean; field: string }[] {
     return (node.spec.backends ?? []).map((b) => {
-      if (b.virtualService.virtualServiceRef) return { vs: this.virtualService(b.virtualService.virtualServiceRef, node.metadata.namespace), graph: this as MeshGraph, byArn: false };
-      return { ...this.virtualServiceByArn(b.virtualService.virtualServiceARN!), byArn: true };
+      const field = backendField(b);
+      if (b.virtualService.virtualServiceRef) return { vs: this.virtualService(b.virtualService.virtualServiceRef, node.metadata.namespace), graph: this as MeshGraph, byArn: false, field };
+      return { ...this.virtualServiceByArn(b.virtualService.virtualServiceARN!), byArn: true, field };
     });
   }
 }

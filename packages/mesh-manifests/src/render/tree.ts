@@ -10,6 +10,7 @@ import { renderDocBlocks } from './docs/blocks.js';
 import { renderCliJson } from './cli-json/index.js';
 import { renderEcs } from './ecs/index.js';
 import { renderEks } from './eks/index.js';
+import { renderLiveTargets } from '../migrate/targets.js';
 import type { RenderedFile } from './files.js';
 
 /** Folders entirely owned by the renderers: a file in them that is not rendered is stale. */
@@ -30,7 +31,7 @@ export class MissingGuideError extends Error {
 export function renderTree(root: string, all: readonly Walkthrough[]): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const walkthrough of all) {
-    files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough));
+    files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough), ...renderLiveTargets(walkthrough));
     const guide = docPath(walkthrough);
     const full = join(root, guide);
     if (!existsSync(full)) throw new MissingGuideError(guide);

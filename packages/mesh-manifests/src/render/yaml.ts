@@ -21,7 +21,7 @@ export interface CommentedObject {
   fields?: FieldComment[];
 }
 
-export const KUBERNETES_KEY_ORDER = ['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'path', 'pathType', 'image', 'type', 'spec', 'data', 'stringData'];
+export const KUBERNETES_KEY_ORDER = ['apiVersion', 'kind', 'metadata', 'name', 'namespace', 'path', 'pathType', 'image', 'type', 'spec', 'data', 'stringData', 'parentRefs', 'hostnames', 'matches'];
 export const KUSTOMIZATION_KEY_ORDER = ['apiVersion', 'kind', 'name', 'namespace', 'resources', 'configMapGenerator', 'source', 'targets', 'select', 'fieldPaths', 'options'];
 export const CLOUDFORMATION_KEY_ORDER = ['AWSTemplateFormatVersion', 'Description', 'Parameters', 'Conditions', 'Resources', 'Outputs', 'Type', 'DependsOn', 'Properties'];
 

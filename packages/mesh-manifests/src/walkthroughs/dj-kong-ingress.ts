@@ -175,10 +175,10 @@ export const djKongIngress: Walkthrough = {
           replicas: 1,
           podLabels: { app: 'dj', version: 'v1' },
           ports: [{ name: 'http', port: PORT }],
-          env: { PORT: String(PORT) },
+          env: { PORT: String(PORT), JAZZ_URL: `http://${fqdn('jazz')}:${PORT}/`, METAL_URL: `http://${fqdn('metal')}:${PORT}/` },
           probe: { path: '/ping', port: PORT },
           serviceAccountName: PROXY_SERVICE_ACCOUNT,
-          notes: ['Calls jazz and metal by their full names, http://jazz.prod.svc.cluster.local:9080/ and http://metal.prod.svc.cluster.local:9080/.'],
+          notes: ['Calls jazz and metal by their full names (JAZZ_URL, METAL_URL): the names of the virtual services.'],
         }),
         service(NS, 'dj', { selector: { app: 'dj' }, ports: [{ name: 'http', port: PORT, targetPort: 'http' }] }),
         virtualNode(NS, 'dj', {

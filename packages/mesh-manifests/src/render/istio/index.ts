@@ -271,11 +271,6 @@ function routeDestinations(destinations: readonly Destination[]): Json[] {
   }));
 }
 
-interface HttpEntry {
-  entry: Json;
-  route: Route;
-}
-
 /** One Istio http entry for an App Mesh route (with the match already in Istio's words). */
 function httpEntry(name: string, match: Json, destinations: readonly Destination[], route: Route, rewrite?: Json): Json {
   const http = (route.httpRoute ?? route.http2Route)!;
@@ -625,9 +620,7 @@ function emitSidecars(context: Context, services: readonly Service[], tracing: S
     );
     carry(context, 'egress-drop-all', context.cluster.name, mesh, 'egressFilter', ref(context, object, ['spec', 'outboundTrafficPolicy', 'mode']));
     for (const { b, index } of backends) {
-      const label = b.byArn ? undefined : `${node.spec.backends!.find((x) => x.virtualService.virtualServiceRef?.name === b.vs.metadata.name)!.virtualService.virtualServiceRef!.namespace ? `${b.vs.metadata.namespace}/` : ''}${b.vs.metadata.name}`;
-      const field = b.byArn ? `backends[${MeshGraph.callName(b.vs)}]` : `backends[${label}]`;
-      carry(context, b.byArn ? 'backend-arn' : 'backend', context.cluster.name, node, field, ref(context, object, ['spec', 'egress', 0, 'hosts', index]));
+      carry(context, b.byArn ? 'backend-arn' : 'backend', context.cluster.name, node, b.field, ref(context, object, ['spec', 'egress', 0, 'hosts', index]));
     }
   }
 }

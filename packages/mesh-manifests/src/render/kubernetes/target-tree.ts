@@ -30,7 +30,7 @@ export interface KubernetesTarget {
   /** The settings of a cluster's folder, given what every step emits. */
   settings(walkthrough: Walkthrough, cluster: Cluster, outputs: readonly ClusterOutput[]): Setting[];
   /** Which fields of these objects take which setting. */
-  replacements(objects: readonly K8sObject[], registry: string): Replacement[];
+  replacements(objects: readonly K8sObject[], registry: string, walkthrough: Walkthrough, cluster: Cluster): Replacement[];
 }
 
 export function stepFolderOf(walkthrough: Walkthrough, target: Target, cluster: Cluster, stepIndex: number): string {
@@ -174,6 +174,8 @@ export function renderKubernetesTarget(walkthrough: Walkthrough, target: Kuberne
       const replacements = target.replacements(
         output.changed.map((o) => o.object),
         registry,
+        walkthrough,
+        cluster,
       );
       files.push({
         path: `${stepDir}/kustomization.yaml`,
