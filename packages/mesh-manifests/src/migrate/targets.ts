@@ -9,6 +9,8 @@ import { ISTIO_POLICY } from '../render/istio/policy.js';
 import type { KubernetesTarget } from '../render/kubernetes/target-tree.js';
 import { LATTICE_TARGET, renderLattice } from '../render/lattice/index.js';
 import { LATTICE_POLICY } from '../render/lattice/policy.js';
+import { renderServiceConnect, serviceConnectTranslations } from '../render/service-connect/index.js';
+import { SERVICE_CONNECT_POLICY } from '../render/service-connect/policy.js';
 import { liveTargetsOf, type LiveTarget } from '../render/layout.js';
 import { featuresOf } from './features.js';
 import { buildReport, type MigrationReport } from './report.js';
@@ -25,7 +27,7 @@ function kubernetesTranslations(walkthrough: Walkthrough, target: KubernetesTarg
   return log.resolve(featuresOf(walkthrough), policy);
 }
 
-export const LIVE_TARGETS: Partial<Record<LiveTarget, LiveTargetRenderer>> = {
+export const LIVE_TARGETS: Record<LiveTarget, LiveTargetRenderer> = {
   istio: {
     render: renderIstio,
     translate: (walkthrough) => kubernetesTranslations(walkthrough, ISTIO_TARGET, ISTIO_POLICY),
@@ -33,6 +35,14 @@ export const LIVE_TARGETS: Partial<Record<LiveTarget, LiveTargetRenderer>> = {
   lattice: {
     render: renderLattice,
     translate: (walkthrough) => kubernetesTranslations(walkthrough, LATTICE_TARGET, LATTICE_POLICY),
+  },
+  'service-connect': {
+    render: renderServiceConnect,
+    translate(walkthrough) {
+      const log = new TranslationLog('service-connect');
+      serviceConnectTranslations(walkthrough, log);
+      return log.resolve(featuresOf(walkthrough), SERVICE_CONNECT_POLICY);
+    },
   },
 };
 
@@ -45,11 +55,11 @@ export class UnsupportedTargetError extends Error {
 
 export function migrationReport(walkthrough: Walkthrough, target: LiveTarget): MigrationReport {
   const renderer = LIVE_TARGETS[target];
-  if (!renderer || !liveTargetsOf(walkthrough).includes(target)) throw new UnsupportedTargetError(walkthrough, target);
+  if (!liveTargetsOf(walkthrough).includes(target)) throw new UnsupportedTargetError(walkthrough, target);
   return buildReport(walkthrough, target, renderer.translate);
 }
 
 /** Every file the live targets render for a walkthrough. */
 export function renderLiveTargets(walkthrough: Walkthrough): RenderedFile[] {
-  return liveTargetsOf(walkthrough).flatMap((target) => LIVE_TARGETS[target]?.render(walkthrough) ?? []);
+  return liveTargetsOf(walkthrough).flatMap((target) => LIVE_TARGETS[target].render(walkthrough));
 }
