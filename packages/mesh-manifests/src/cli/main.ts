@@ -9,12 +9,13 @@ import { Command, CommanderError } from 'commander';
 import { cloudmapCommand } from './commands/cloudmap.js';
 import { lintCommand } from './commands/lint.js';
 import { listCommand } from './commands/list.js';
+import { migrateCommand } from './commands/migrate.js';
 import { renderCommand } from './commands/render.js';
 import { showCommand } from './commands/show.js';
 import { validateCommand } from './commands/validate.js';
 import { CommandFailure, repositoryRoot, UsageError, type CliCommand, type CliContext } from './context.js';
 
-const COMMANDS: CliCommand[] = [renderCommand, validateCommand, lintCommand, listCommand, showCommand, cloudmapCommand];
+const COMMANDS: CliCommand[] = [renderCommand, validateCommand, lintCommand, migrateCommand, listCommand, showCommand, cloudmapCommand];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('mesh')

@@ -1,7 +1,7 @@
 /**
  * What `pnpm mesh lint <target>` means: a folder (or file) of YAML when that path exists, else a
- * walkthrough, rendered in memory by the EKS renderer exactly as `pnpm mesh render` writes
- * `k8s/<name>/appmesh/` (same paths, same lines) — so an edit to a definition is linted before it is
+ * walkthrough, rendered in memory for every Kubernetes target exactly as `pnpm mesh render` writes
+ * `k8s/<name>/<target>/` (same paths, same lines) — so an edit to a definition is linted before it is
  * rendered — else a one-line usage error that lists the walkthroughs. A path wins over a name,
  * so a learner's own folder called `mesh-basics` is linted as written.
  */
@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { WALKTHROUGH_NAMES } from '../model/walkthrough.js';
 import type { RenderedFile } from '../render/files.js';
 import { renderEks } from '../render/eks/index.js';
-import { targetRoot } from '../render/layout.js';
+import { renderIstio } from '../render/istio/index.js';
+import { renderLattice } from '../render/lattice/index.js';
+import { targetsOf } from '../render/layout.js';
 import { getWalkthrough, isWalkthroughName } from '../walkthroughs/index.js';
 
 /** The repository root: this file is `packages/mesh-manifests/{src,dist}/lint/target.*`. */
@@ -44,10 +46,10 @@ export function resolveTarget(target: string, cwd: string): ResolvedTarget {
   }
   let files: RenderedFile[];
   try {
-    files = renderEks(walkthrough);
+    files = [...renderEks(walkthrough), ...renderIstio(walkthrough), ...renderLattice(walkthrough)];
   } catch (error) {
     return { kind: 'usage-error', message: `walkthrough ${target} does not render: ${(error as Error).message}` };
   }
-  const root = targetRoot(walkthrough, 'appmesh');
-  return { kind: 'walkthrough', name: target, root, files, label: `walkthrough ${target} (as rendered into ${root})` };
+  const root = `k8s/${walkthrough.name}`;
+  return { kind: 'walkthrough', name: target, root, files, label: `walkthrough ${target} (as rendered into ${root}: ${targetsOf(walkthrough).join(', ')})` };
 }

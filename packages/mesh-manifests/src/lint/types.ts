@@ -19,7 +19,13 @@ export type RuleId =
   | 'short-name-call'
   | 'gateway-route-unmatched'
   | 'cross-account-unshared'
-  | 'unknown-envoy-image';
+  | 'unknown-envoy-image'
+  | 'target-weights'
+  | 'unknown-subset'
+  | 'missing-backend'
+  | 'sidecar-egress'
+  | 'tls-mode-mismatch'
+  | 'lattice-unsupported';
 
 export interface ObjectMeta {
   name?: string;

@@ -4,7 +4,7 @@
  * Kubernetes Service behind each node, the host name clients call, and which node a workload is.
  * References by ARN to another cluster of the same walkthrough (a shared mesh) are resolved there.
  */
-import type { ObjectRef as MeshRef, Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../model/appmesh.js';
+import type { GatewayRoute, ObjectRef as MeshRef, Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../model/appmesh.js';
 import { parseAppMeshArn } from '../model/aws.js';
 import { orderRoutes } from '../model/routing.js';
 import { meshIdentityOf, ofKind, selectorMatches, stateAt, type ClusterState } from '../model/state.js';
@@ -149,6 +149,21 @@ export class MeshGraph {
     if (p?.virtualRouter?.virtualRouterRef) return { router: this.router(p.virtualRouter.virtualRouterRef, vs.metadata.namespace) };
     if (p?.virtualNode?.virtualNodeRef) return { node: this.node(p.virtualNode.virtualNodeRef, vs.metadata.namespace) };
     throw new Error(`${this.walkthrough.name}/${this.cluster}: virtual service ${vs.metadata.name} has no provider this renderer can follow`);
+  }
+
+  /**
+   * The GatewayRoutes a virtual gateway takes — those in the namespaces its namespaceSelector picks
+   * (its own namespace without one) — in the order App Mesh tries them.
+   */
+  gatewayRoutesOf(gateway: VirtualGateway): GatewayRoute[] {
+    const namespaces = ofKind(this.resources, 'Namespace');
+    const selector = gateway.spec.namespaceSelector;
+    const taken = ofKind(this.resources, 'GatewayRoute').filter((gr) => {
+      if (!selector) return gr.metadata.namespace === gateway.metadata.namespace;
+      const ns = namespaces.find((n) => n.metadata.name === gr.metadata.namespace);
+      return !!ns && selectorMatches(selector, ns.metadata.labels ?? {});
+    });
+    return orderRoutes(taken.map((gr) => ({ gr, priority: gr.spec.priority, match: (gr.spec.httpRoute ?? gr.spec.http2Route)?.match }))).map(({ gr }) => gr);
   }
 
   /** A router's routes in the order App Mesh tries them. */

@@ -86,12 +86,12 @@ describe('runLint', () => {
     expect(io.err()).toContain(`mesh lint: ${text}`);
   });
 
-  it('lints a walkthrough by name, as the EKS renderer would write k8s/<name>/appmesh', async () => {
+  it('lints a walkthrough by name, every Kubernetes target as the renderers would write k8s/<name>', async () => {
     const io = capture(join(PACKAGE, '..', '..'));
     const code = await runLint('mesh-basics', {}, io);
     const lines = io.out().trimEnd().split('\n');
-    expect(lines.at(-1)).toMatch(/ in \d+ objects from walkthrough mesh-basics \(as rendered into k8s\/mesh-basics\/appmesh\)$/);
-    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^k8s\/mesh-basics\/appmesh\/\S+:\d+ /);
+    expect(lines.at(-1)).toMatch(/ in \d+ objects from walkthrough mesh-basics \(as rendered into k8s\/mesh-basics: appmesh, istio, lattice\)$/);
+    for (const line of lines.slice(0, -1)) expect(line).toMatch(/^k8s\/mesh-basics\/(appmesh|istio|lattice)\/\S+:\d+ /);
     expect(code).toBe(lines.length > 1 && io.out().includes(' error ') ? 1 : 0);
   });
 });

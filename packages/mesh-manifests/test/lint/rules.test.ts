@@ -15,6 +15,12 @@ describe('clean fixtures', () => {
     expect(result.objects).toBeGreaterThan(10);
   });
 
+  it.each(['istio', 'lattice'])('the DJ app on %s lints clean', async (base) => {
+    const result = await lintClean(base);
+    expect(result.findings).toEqual([]);
+    expect(result.objects).toBe(10);
+  });
+
   it('judges the two clusters of yelb-multi-account separately', async () => {
     const result = await lintClean('yelb-multi-account');
     expect(result.units).toEqual(['backend', 'frontend']);
@@ -189,6 +195,105 @@ const traps: Expectation[] = [
         at: 'gateway.yaml:58 error unknown-envoy-image Deployment/mesh-test/gateway-v',
         message: ['public.ecr.aws/appmesh/aws-apmesh-envoy:v1.19.0.0-prod does not exist', 'named aws-appmesh-envoy, not aws-apmesh-envoy'],
         fix: ['public.ecr.aws/appmesh/aws-appmesh-envoy:v1.19.0.0-prod'],
+      },
+    ],
+  },
+  {
+    base: 'istio',
+    trap: 'weights',
+    findings: [
+      {
+        at: 'traffic.yaml:19 error target-weights VirtualService/prod/jazz',
+        message: ['has no weight while 1 other destination(s) share the route', 'gives a destination without a weight no traffic'],
+        fix: ['give every destination of the route a weight'],
+      },
+    ],
+  },
+  {
+    base: 'istio',
+    trap: 'unknown-subset',
+    findings: [
+      {
+        at: 'traffic.yaml:21 error unknown-subset VirtualService/prod/jazz',
+        message: ['routes to subset v3 of jazz.prod.svc.cluster.local', 'DestinationRule/prod/jazz', 'answers 503'],
+        fix: ['add a subset named v3', 'to the DestinationRule for jazz.prod.svc.cluster.local'],
+      },
+    ],
+  },
+  {
+    base: 'istio',
+    trap: 'missing-host',
+    findings: [
+      {
+        at: 'traffic.yaml:16 error missing-backend VirtualService/prod/jazz',
+        message: ['routes to jaz.prod.svc.cluster.local, but no Service answers that name'],
+        fix: ['correct the host'],
+      },
+    ],
+  },
+  {
+    base: 'istio',
+    trap: 'sidecar-egress',
+    findings: [
+      {
+        at: 'workloads.yaml:20 error sidecar-egress Deployment/prod/dj',
+        message: ['calls jazz.prod.svc.cluster.local:9080 (env JAZZ_URL=', 'Sidecar/prod/dj allows only registered egress hosts (REGISTRY_ONLY)', 'answers 502'],
+        fix: ['add prod/jazz.prod.svc.cluster.local to the Sidecar'],
+      },
+    ],
+  },
+  {
+    base: 'istio',
+    trap: 'tls-mismatch',
+    findings: [
+      {
+        at: 'traffic.yaml:33 error tls-mode-mismatch DestinationRule/prod/jazz',
+        message: ['sets TLS mode DISABLE', 'PeerAuthentication/prod/default requires mutual TLS (STRICT)', '503'],
+        fix: ['remove the tls block', 'auto mTLS'],
+      },
+    ],
+  },
+  {
+    base: 'lattice',
+    trap: 'weights',
+    findings: [
+      {
+        at: 'routes.yaml:18 error target-weights HTTPRoute/prod/jazz',
+        message: ['every backend of rule 1 of HTTPRoute/prod/jazz weighs 0', '500'],
+        fix: ['give at least one backendRef a positive weight'],
+      },
+    ],
+  },
+  {
+    base: 'lattice',
+    trap: 'missing-backend',
+    findings: [
+      {
+        at: 'routes.yaml:21 error missing-backend HTTPRoute/prod/jazz',
+        message: ['sends to Service prod/jazz-v3, which the manifests do not hold', 'the others take its share'],
+        fix: ['add Service jazz-v3 in namespace prod'],
+      },
+    ],
+  },
+  {
+    base: 'lattice',
+    trap: 'regex-header',
+    findings: [
+      {
+        at: 'routes.yaml:18 error lattice-unsupported HTTPRoute/prod/jazz',
+        message: ['matches header x-canary by RegularExpression', 'builds nothing for it', 'LATTICE_UNSUPPORTED_HEADER_MATCH_TYPE'],
+        fix: ['match exact header values only'],
+      },
+    ],
+  },
+  {
+    base: 'lattice',
+    trap: 'rewrite',
+    findings: [
+      {
+        at: 'routes.yaml:18 error lattice-unsupported HTTPRoute/prod/jazz',
+        message: ['has a URLRewrite filter', 'never reads filters', 'goes through unchanged'],
+        fix: ['drop the filter'],
       },
     ],
   },

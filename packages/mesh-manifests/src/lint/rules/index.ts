@@ -3,7 +3,9 @@ import { backendCalls } from './backend-calls.js';
 import type { Rule } from './context.js';
 import { crossAccountUnshared } from './cross-account.js';
 import { envoyImage } from './envoy-image.js';
+import { gatewayApiRules } from './gateway-api.js';
 import { gatewayRouteUnmatched } from './gateway-route-unmatched.js';
+import { istioRules } from './istio.js';
 import { missingReference } from './missing-reference.js';
 import { namespaceMembership } from './namespace-membership.js';
 import { portMismatch } from './port-mismatch.js';
@@ -22,4 +24,6 @@ export const RULES: readonly Rule[] = [
   gatewayRouteUnmatched,
   crossAccountUnshared,
   envoyImage,
+  istioRules,
+  gatewayApiRules,
 ];

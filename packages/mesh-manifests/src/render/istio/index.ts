@@ -10,12 +10,12 @@
  * Istio multi-primary on two networks. What Istio cannot carry is left out and the migration
  * report says so (see policy.ts).
  */
-import type { GatewayRoute, Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../../model/appmesh.js';
+import type { Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../../model/appmesh.js';
 import { headerFeature, resourceUses, type FeatureId } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS } from '../../model/components.js';
 import { K8S, type Namespace, type Service } from '../../model/kubernetes.js';
-import { gatewayPrefixRewrite, orderRoutes } from '../../model/routing.js';
+import { gatewayPrefixRewrite } from '../../model/routing.js';
 import { ofKind, selectorMatches } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
@@ -415,17 +415,6 @@ function emitVirtualServices(context: Context, rules: DestinationRules, services
   }
 }
 
-/** GatewayRoutes a virtual gateway takes: those in the namespaces its namespaceSelector picks (its own by default). */
-function gatewayRoutesOf(graph: MeshGraph, gateway: VirtualGateway): GatewayRoute[] {
-  const namespaces = ofKind(graph.resources, 'Namespace');
-  const selector = gateway.spec.namespaceSelector;
-  return ofKind(graph.resources, 'GatewayRoute').filter((gr) => {
-    if (!selector) return gr.metadata.namespace === gateway.metadata.namespace;
-    const ns = namespaces.find((n) => n.metadata.name === gr.metadata.namespace);
-    return !!ns && selectorMatches(selector, ns.metadata.labels ?? {});
-  });
-}
-
 function emitGateway(context: Context, rules: DestinationRules, gateway: VirtualGateway, services: readonly Service[]): void {
   const { graph } = context;
   const namespace = gateway.metadata.namespace!;
@@ -488,9 +477,8 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
   const http: Json[] = [];
   const object: K8sObject = { apiVersion: NETWORKING, kind: 'VirtualService', metadata: { name: gateway.metadata.name, namespace }, spec: {} };
   const pending: (() => void)[] = [];
-  const gatewayRoutes = orderRoutes(gatewayRoutesOf(graph, gateway).map((gr) => ({ gr, priority: gr.spec.priority, match: (gr.spec.httpRoute ?? gr.spec.http2Route)?.match })));
   const hosts = new Set<string>();
-  for (const { gr } of gatewayRoutes) {
+  for (const gr of graph.gatewayRoutesOf(gateway)) {
     const ghttp = gr.spec.httpRoute ?? gr.spec.http2Route;
     if (!ghttp) continue;
     const target = ghttp.action.target.virtualService;

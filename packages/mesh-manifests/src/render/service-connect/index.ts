@@ -19,7 +19,7 @@ import type { GatewayRoute, Route, VirtualNode, VirtualRouter } from '../../mode
 import { resourceUses } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS, isOurApp, OUR_IMAGE_REPOSITORY_PREFIX, OUR_IMAGE_TAG } from '../../model/components.js';
-import { gatewayPrefixRewrite, orderRoutes, rewritesHostname } from '../../model/routing.js';
+import { gatewayPrefixRewrite, rewritesHostname } from '../../model/routing.js';
 import { ofKind, stateAt } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
@@ -315,7 +315,7 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
       if (found) return found;
       const workload = graph.workloadsOf(node)[0];
       if (!workload) throw new Error(`${walkthrough.name}: node ${node.metadata.name} has no workload for a target group`);
-      const tgId = `${logicalId(node.metadata.name)}TargetGroup`;
+      const tgId = targetGroupId(node);
       const listener = node.spec.listeners![0]!;
       const h = listener.healthCheck;
       resources[tgId] = {
@@ -351,8 +351,7 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
     };
 
     let priority = 1;
-    const gatewayRoutes = orderRoutes(ofKind(graph.resources, 'GatewayRoute').map((gr) => ({ gr, priority: gr.spec.priority, match: (gr.spec.httpRoute ?? gr.spec.http2Route)?.match })));
-    for (const { gr } of gatewayRoutes) {
+    for (const gr of graph.gatewayRoutesOf(gateway)) {
       const ghttp = gr.spec.httpRoute ?? gr.spec.http2Route;
       if (!ghttp) continue;
       const target = ghttp.action.target.virtualService.virtualServiceRef;
@@ -424,6 +423,11 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
   for (const resource of Object.values(resources)) if (resource.DependsOn && !resource.DependsOn.length) delete resource.DependsOn;
   assertAcyclic(template, `${walkthrough.name} service-connect/services.yaml`);
   return template;
+}
+
+/** The logical ID of a node's target group. */
+export function targetGroupId(node: VirtualNode): string {
+  return `${logicalId(node.metadata.name)}TargetGroup`;
 }
 
 function dropRouterRoute(context: Context, router: VirtualRouter, route: Route, reason: string): void {
