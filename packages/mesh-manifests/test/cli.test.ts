@@ -28,6 +28,11 @@ describe('usage errors', () => {
     [['show', 'dj-kong-ingress', '--step', 'canary-95'], /^walkthrough dj-kong-ingress has no step "canary-95"; its steps are: v1-only, canary, kong-ingress, rate-limit, key-auth$/],
     [['show', 'mesh-basics', '--kind', 'Widget'], /^walkthrough mesh-basics has no Widget; its kinds are: .*VirtualRouter/],
     [['validate', 'no-such-folder'], /^no folder no-such-folder under .*: run `pnpm mesh render` first/],
+    [['migrate'], /^missing required argument 'walkthrough'/],
+    [['migrate', 'mesh-basic'], /^unknown walkthrough "mesh-basic"; valid names: /],
+    [['migrate', 'mesh-basics', '--to', 'consul'], /^option '--to <target>' argument 'consul' is invalid. Allowed choices are istio, lattice, service-connect/],
+    [['migrate', 'ingress-gateway-ecs', '--to', 'istio'], /^walkthrough ingress-gateway-ecs runs on ECS, so its targets are service-connect: use --to service-connect$/],
+    [['migrate', 'dj-kong-ingress', '--to', 'service-connect'], /^walkthrough dj-kong-ingress runs on EKS, so its targets are istio, lattice: use --to istio or --to lattice$/],
   ])('%j exits 2 with one line saying what is wrong', async (argv, message) => {
     const { context, out, err } = capture(root);
     expect(await runCli(argv, context)).toBe(2);
@@ -54,6 +59,28 @@ describe('list and show', () => {
     const { context, out } = capture(repositoryRoot());
     expect(await runCli(['show', 'yelb-canary-observability', '--step', 'canary', '--kind', 'VirtualRouter'], context)).toBe(0);
     expect(out.join('\n')).toMatch(/name: yelb-appserver-v1\n\s+weight: 2\n.*name: yelb-appserver-v2\n\s+weight: 1/s);
+  });
+});
+
+describe('migrate', () => {
+  it('prints the report of one target as a table', async () => {
+    const { context, out } = capture(repositoryRoot());
+    expect(await runCli(['migrate', 'ingress-gateway-eks', '--to', 'lattice'], context)).toBe(0);
+    const text = out.join('\n');
+    expect(text.split('\n')[0]).toMatch(/^ingress-gateway-eks → Gateway API on Amazon VPC Lattice: \d+ App Mesh feature uses: \d+ carried, \d+ in part, \d+ not needed, \d+ not carried$/);
+    expect(text).toMatch(/✗ not carried +Header match: regex — VirtualRouter howto-k8s-ingress-gateway\/color-headers routes\[color-route-green\]\.match\.headers\[color_header\]: color_header ~ \.\*green\.\*\n +why: .*LATTICE_UNSUPPORTED_HEADER_MATCH_TYPE.*\n +instead: /);
+  });
+
+  it('prints every target of a walkthrough without --to, and JSON with --json', async () => {
+    const all = capture(repositoryRoot());
+    expect(await runCli(['migrate', 'mesh-basics'], all.context)).toBe(0);
+    expect(all.out.join('\n')).toMatch(/^mesh-basics → Istio[\s\S]*\n\nmesh-basics → Gateway API on Amazon VPC Lattice/);
+    const json = capture(repositoryRoot());
+    expect(await runCli(['migrate', 'ingress-gateway-ecs', '--to', 'service-connect', '--json'], json.context)).toBe(0);
+    const report = JSON.parse(json.out.join('\n')) as { target: string; counts: Record<string, number>; features: { feature: string; status: string }[] };
+    expect(report.target).toBe('service-connect');
+    expect(report.features.find((f) => f.feature === 'weighted-targets')?.status).toBe('partly');
+    expect(Object.values(report.counts).reduce((a, b) => a + b, 0)).toBe(report.features.length);
   });
 });
 

@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEks } from '../src/render/eks/index.js';
-import { crdDirectoryExists, loadAppMeshValidator } from '../src/validate/appmesh-crds.js';
+import { renderIstio } from '../src/render/istio/index.js';
+import { renderLattice } from '../src/render/lattice/index.js';
+import { availableSchemaSets, loadCrdValidator, schemaSetOf } from '../src/validate/crds.js';
 import { validateKubernetesObject } from '../src/validate/kubernetes.js';
 import { walkthroughs } from '../src/walkthroughs/index.js';
 
@@ -23,7 +25,7 @@ describe('kubectl on PATH', () => {
   });
 });
 
-const files = walkthroughs.flatMap((w) => renderEks(w));
+const files = walkthroughs.flatMap((w) => [...renderEks(w), ...renderIstio(w), ...renderLattice(w)]);
 const folders = files.filter((f) => f.path.endsWith('/kustomization.yaml') && !f.path.includes('/settings/')).map((f) => dirname(f.path));
 
 function build(root: string, folder: string): { status: number | null; stdout: string; stderr: string } {
@@ -34,7 +36,8 @@ type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; nam
 
 describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl not on PATH; install Debian’s kubernetes-client)'}`, () => {
   let root: string;
-  const appMesh = crdDirectoryExists() ? loadAppMeshValidator() : undefined;
+  const sets = availableSchemaSets();
+  const crds = sets.length ? loadCrdValidator(undefined, sets) : undefined;
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'mesh-kustomize-'));
     for (const file of files) {
@@ -55,8 +58,38 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl
         'k8s/yelb-multi-account/appmesh/frontend',
         'k8s/yelb-multi-account/appmesh/backend',
         'k8s/yelb-canary-observability/appmesh/steps/2-promote',
+        'k8s/mesh-basics/istio',
+        'k8s/dj-kong-ingress/istio/steps/2-kong-ingress',
+        'k8s/yelb-multi-account/istio/frontend',
+        'k8s/yelb-multi-account/lattice/backend',
+        'k8s/ingress-gateway-eks/lattice',
+        'k8s/yelb-canary-observability/lattice/steps/1-canary',
       ]),
     );
+  });
+
+  it('carries the account and region into the Lattice auth policies and access logs, and the region into the Istio collector', () => {
+    const backend = 'k8s/yelb-multi-account/lattice/backend';
+    writeFileSync(join(root, backend, 'settings/settings.env'), 'AWS_REGION=eu-central-1\nAWS_ACCOUNT_ID=999900001111\nIMAGE_REGISTRY=registry.example.com/team\nFRONTEND_ACCOUNT_ID=888800002222\n');
+    const built = build(root, backend);
+    expect(built.status).toBe(0);
+    const policy = parseAllDocuments(built.stdout).map((d) => d.toJS() as Obj & { spec: { policy?: string } }).find((o) => o.kind === 'IAMAuthPolicy')!;
+    expect(JSON.parse(policy.spec.policy!).Statement[0].Condition.StringEquals['vpc-lattice-svcs:SourceVpcOwnerAccount']).toEqual(['888800002222']);
+    expect(built.stdout).toContain('image: registry.example.com/team/amw/yelb-appserver:latest');
+
+    const canary = 'k8s/yelb-canary-observability/lattice';
+    writeFileSync(join(root, canary, 'settings/settings.env'), 'AWS_REGION=eu-west-3\nAWS_ACCOUNT_ID=777700003333\nIMAGE_REGISTRY=ghcr.io/learner\n');
+    const logs = build(root, canary);
+    expect(logs.status).toBe(0);
+    expect(logs.stdout).toContain('destinationArn: arn:aws:logs:eu-west-3:777700003333:log-group:/amw/yelb-canary-observability/lattice');
+
+    const istio = 'k8s/yelb-canary-observability/istio';
+    writeFileSync(join(root, istio, 'settings/settings.env'), 'AWS_REGION=ap-northeast-1\nAWS_ACCOUNT_ID=666600004444\nIMAGE_REGISTRY=ghcr.io/learner\n');
+    const collector = build(root, istio);
+    expect(collector.status).toBe(0);
+    expect(collector.stdout).toMatch(/name: AWS_REGION\n\s+value: ap-northeast-1/);
+    expect(collector.stdout).toContain('eks.amazonaws.com/role-arn: arn:aws:iam::666600004444:role/yelb-canary-observability-adot-collector');
+    expect(collector.stdout).not.toContain('111122223333');
   });
 
   it.each(folders)('builds %s into valid objects, without the settings ConfigMap', (folder) => {
@@ -65,10 +98,11 @@ describe.skipIf(!kubectl)(`kubectl kustomize${kubectl ? '' : ' (skipped: kubectl
     expect(result.status).toBe(0);
     const objects = parseAllDocuments(result.stdout).map((d) => d.toJS() as Obj);
     expect(objects.length).toBeGreaterThan(0);
-    expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
+    expect(objects.some((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'walkthrough-settings')).toBe(false);
     for (const object of objects) {
-      if (object.apiVersion === 'appmesh.k8s.aws/v1beta2') {
-        if (appMesh) expect(appMesh.validate(object), `${object.kind} ${object.metadata?.name}`).toEqual([]);
+      const set = schemaSetOf(String(object.apiVersion));
+      if (set) {
+        if (crds?.sets.includes(set)) expect(crds.validate(object), `${object.kind} ${object.metadata?.name}`).toEqual([]);
       } else if (!object.apiVersion?.startsWith('configuration.konghq.com')) {
         expect(validateKubernetesObject(object), `${object.kind} ${object.metadata?.name}`).toEqual([]);
       }

@@ -149,7 +149,8 @@ export function targetCheck(walkthrough: Walkthrough, target: LiveTarget, check:
   if (check.expect.kind === 'trace') {
     if (target !== 'istio') return { check, status: 'unavailable', note: target === 'lattice' ? 'Lattice makes no trace spans: instrument the apps with OpenTelemetry to trace them.' : 'Service Connect sends no traces.' };
     const graph = MeshGraph.at(walkthrough, step, entry.cluster ?? walkthrough.clusters[0]!.name);
-    const httpHops = check.expect.hops.filter((hop) => graph.nodes.find((n) => n.metadata.name === hop)?.spec.listeners?.some((l) => l.portMapping.protocol !== 'tcp'));
+    const tcp = (hop: string) => graph.nodes.find((n) => n.metadata.name === hop)?.spec.listeners?.every((l) => l.portMapping.protocol === 'tcp') ?? false;
+    const httpHops = check.expect.hops.filter((hop) => !tcp(hop));
     return {
       check,
       status: httpHops.length === check.expect.hops.length ? 'same' : 'differs',
