@@ -42,10 +42,39 @@ describe('guides', () => {
   it('reports an unknown block type, an unknown step and an unclosed block with file and line', () => {
     const w = getWalkthrough('mesh-basics');
     expect(() => renderDocBlocks('a\n\n<!-- generated:chart -->\n<!-- /generated -->', w, 'g.md')).toThrow(
-      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell, local, ecs-setup, ecs-deploy, ecs-step, ecs-cleanup, appmesh-cli'),
+      new DocBlockError('g.md', 3, 'unknown block type "chart"; known types: object, checks, corrections, teaches, steps, deploy, ecs-tasks, shell, local, ecs-setup, ecs-deploy, ecs-step, ecs-cleanup, appmesh-cli, target, cleanup'),
     );
     expect(() => renderDocBlocks('<!-- generated:checks step=later -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: walkthrough mesh-basics has no step "later"/);
     expect(() => renderDocBlocks('<!-- generated:object kind=VirtualNode name=vnode-9 -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: no VirtualNode vnode-9/);
     expect(() => renderDocBlocks('<!-- generated:teaches -->\nno end', w, 'g.md')).toThrow(/without a matching <!-- \/generated --> line/);
+    expect(() => renderDocBlocks('<!-- generated:target target=consul -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: a target block needs target= one of istio, lattice, service-connect/);
+    expect(() => renderDocBlocks('<!-- generated:target target=service-connect -->\n<!-- /generated -->', w, 'g.md')).toThrow(/g\.md:1: mesh-basics runs on EKS: its targets are istio and lattice/);
+  });
+
+  it.each(walkthroughs.map((w) => w.name))('%s has a section per live target, each with what to install, the commands, the checks, the clean-up and the report', (name) => {
+    const text = guide(name);
+    const w = getWalkthrough(name);
+    const sections = w.platform === 'eks' ? ['## On Istio', '## On Amazon VPC Lattice'] : ['## On ECS Service Connect'];
+    for (const heading of sections) {
+      const section = text.slice(text.indexOf(heading)).split(/\n## /)[0]!;
+      expect(section, heading).toContain('<!-- generated:target target=');
+      for (const part of ['**You need**', '**Deploy.**', '**Check it, step by step.**', '**Clean up.**', '**What the migration keeps.**']) expect(section, `${heading} ${part}`).toContain(part);
+    }
+  });
+
+  it('deletes one folder per kubectl delete, newest first: kubectl takes a single -k', () => {
+    for (const w of walkthroughs) {
+      const commands = guide(w.name).split('\n').filter((line) => /\bkubectl\b.*\bdelete\b/.test(line));
+      for (const command of commands) expect((command.match(/(^|\s)-k(\s|$)/g) ?? []).length, `${w.name}: ${command}`).toBeLessThanOrEqual(1);
+    }
+    const dj = guide('dj-kong-ingress');
+    const appMesh = dj.slice(dj.indexOf('## Clean up')).split(/\n## /)[0]!;
+    expect(appMesh.match(/kubectl delete -k \S+/g)).toEqual([
+      'kubectl delete -k k8s/dj-kong-ingress/appmesh/steps/4-key-auth',
+      'kubectl delete -k k8s/dj-kong-ingress/appmesh/steps/3-rate-limit',
+      'kubectl delete -k k8s/dj-kong-ingress/appmesh/steps/2-kong-ingress',
+      'kubectl delete -k k8s/dj-kong-ingress/appmesh/steps/1-canary',
+      'kubectl delete -k k8s/dj-kong-ingress/appmesh',
+    ]);
   });
 });

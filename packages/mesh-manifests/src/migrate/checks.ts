@@ -13,7 +13,8 @@ import { quote, requestCommand } from '../render/docs/commands.js';
 import { latticeHost } from '../render/lattice/index.js';
 import type { LiveTarget } from '../render/layout.js';
 import { MeshGraph } from '../render/mesh-graph.js';
-import { serviceConnectStacks, SHELL_HELPER } from '../render/service-connect/index.js';
+import { serviceConnectStacks } from '../render/service-connect/index.js';
+import { SHELL, STACK_OUTPUT_HELPER } from '../render/ecs/index.js';
 import { logicalId } from '../render/ecs/template.js';
 import { latticeCall, predictAppMesh, PREDICTORS, type Answer, type CheckRequest, type Prediction } from './predict.js';
 import type { MigrationReport } from './report.js';
@@ -123,7 +124,7 @@ function latticeCommand(request: CheckRequest): string {
 function serviceConnectSetup(walkthrough: Walkthrough, entry: Entry): string | undefined {
   if (entry.kind !== 'load-balancer') return undefined;
   const stack = serviceConnectStacks(walkthrough).find((s) => s.role === 'services')!;
-  return `${SHELL_HELPER}\nexport ${entry.envVar}=$(stack_output ${stack.stackName} ${logicalId(entry.name)}Endpoint)`;
+  return `${STACK_OUTPUT_HELPER}\nexport ${entry.envVar}=$(${SHELL.outputHelper} ${stack.stackName} ${logicalId(entry.name)}Endpoint)`;
 }
 
 function kubernetesSetup(entry: Entry, target: LiveTarget, gatewayEntry: boolean): string | undefined {

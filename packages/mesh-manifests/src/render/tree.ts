@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 import type { Walkthrough } from '../model/walkthrough.js';
 import { renderDocBlocks } from './docs/blocks.js';
+import { renderTargetReadmes } from './docs/targets.js';
 import { renderCliJson } from './cli-json/index.js';
 import { renderEcs } from './ecs/index.js';
 import { renderEks } from './eks/index.js';
@@ -31,7 +32,7 @@ export class MissingGuideError extends Error {
 export function renderTree(root: string, all: readonly Walkthrough[]): RenderedFile[] {
   const files: RenderedFile[] = [];
   for (const walkthrough of all) {
-    files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough), ...renderLiveTargets(walkthrough));
+    files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough), ...renderLiveTargets(walkthrough), ...renderTargetReadmes(walkthrough));
     const guide = docPath(walkthrough);
     const full = join(root, guide);
     if (!existsSync(full)) throw new MissingGuideError(guide);

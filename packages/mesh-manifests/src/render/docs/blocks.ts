@@ -14,6 +14,7 @@ import { mainContainerName } from '../eks/deployment.js';
 import { logicalId } from '../eks/cloudformation.js';
 import { cloudFormationTemplates, clusterFolder, deployCommand, stepFolder } from '../eks/index.js';
 import { ECS_DOC_BLOCKS } from '../ecs/docs.js';
+import { TARGET_DOC_BLOCKS } from './targets.js';
 import { yamlFile } from '../yaml.js';
 import { checkCommand, checkMarkdown, entryOf, entrySetup } from './commands.js';
 import { localBlock } from './local.js';
@@ -161,6 +162,7 @@ const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> =
   shell: execHint,
   local: localBlock,
   ...ECS_DOC_BLOCKS,
+  ...TARGET_DOC_BLOCKS,
 };
 
 export const DOC_BLOCK_TYPES = Object.keys(RENDERERS);

@@ -39,7 +39,12 @@ function workloadsAt(walkthrough: Walkthrough, cluster: Cluster, step: string) {
 /** Once per shell: where the tasks run, the registry, and the helper that reads a stack's outputs. */
 function setupBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   clusterOf(walkthrough, attrs);
-  return sh([
+  return sh(ecsShellSetup(walkthrough));
+}
+
+/** The shell variables every ECS deploy command reads: region, VPC, subnets, registry, and the stack-output helper. */
+export function ecsShellSetup(walkthrough: Walkthrough): string[] {
+  return [
     `export AWS_REGION=${walkthrough.region}`,
     '# The default VPC will do: its subnets are public, so the tasks get public addresses to pull their images.',
     `export ${SHELL.vpc}=$(aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].VpcId' --output text)`,
@@ -49,7 +54,17 @@ function setupBlock(walkthrough: Walkthrough, attrs: Attributes): string {
     `export ${SHELL.taskSubnets}="$${SHELL.publicSubnets}" ${SHELL.assignPublicIp}=ENABLED`,
     `export ${SHELL.registry}=$(aws sts get-caller-identity --query Account --output text).dkr.ecr.$AWS_REGION.amazonaws.com`,
     STACK_OUTPUT_HELPER,
-  ]);
+  ];
+}
+
+/** Pushing our apps' images to ECR, for a task definition that names `<registry>/amw/<app>:latest`. */
+export function ecrPushLines(apps: readonly string[]): string[] {
+  const lines = [`aws ecr get-login-password | docker login --username AWS --password-stdin "$${SHELL.registry}"`];
+  for (const app of apps) {
+    lines.push(`aws ecr create-repository --repository-name amw/${app} >/dev/null 2>&1 || true   # once`);
+    lines.push(`docker build -f apps/${app}/Dockerfile -t "$${SHELL.registry}/amw/${app}:latest" . && docker push "$${SHELL.registry}/amw/${app}:latest"`);
+  }
+  return lines;
 }
 
 function servicesWait(cluster: Cluster, services: readonly string[]): string {
@@ -63,12 +78,7 @@ function deployBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   const first = walkthrough.steps[0]!.name;
   const workloads = workloadsAt(walkthrough, cluster, first);
   const apps = [...new Set(workloads.map((w) => w.spec.component).filter(isOurApp))].sort();
-  const lines = ['# 1. Build and push the apps the tasks run (from the repository root)'];
-  lines.push(`aws ecr get-login-password | docker login --username AWS --password-stdin "$${SHELL.registry}"`);
-  for (const app of apps) {
-    lines.push(`aws ecr create-repository --repository-name amw/${app} >/dev/null 2>&1 || true   # once`);
-    lines.push(`docker build -f apps/${app}/Dockerfile -t "$${SHELL.registry}/amw/${app}:latest" . && docker push "$${SHELL.registry}/amw/${app}:latest"`);
-  }
+  const lines = ['# 1. Build and push the apps the tasks run (from the repository root)', ...ecrPushLines(apps)];
   lines.push('# 2. Cluster, roles, log group, security group, Cloud Map namespace');
   lines.push(ecsDeployCommand(stacks.base, first));
   lines.push(`# 3. The mesh, at step "${first}"`);

@@ -523,7 +523,8 @@ function dnsTemplate(walkthrough: Walkthrough, cluster: Cluster, owner: string |
     cluster: cluster.name,
     file: 'cloudformation/dns.yaml',
     stackName: `${walkthrough.name}-lattice-dns`,
-    parameters: { VpcId: `<${cluster.name === 'main' ? 'your cluster' : `the ${cluster.name} cluster`}’s VPC ID>` },
+    parameters: { VpcId: '"$VPC_ID"' },
+    capabilities: ['CAPABILITY_NAMED_IAM'],
     template: {
       AWSTemplateFormatVersion: '2010-09-09',
       Description: `The private DNS zone ${domain}: the names of ${walkthrough.name}’s Lattice services, for the pods of this VPC${owner ? '' : ' (ExternalDNS writes a CNAME per HTTPRoute into it)'}`,

@@ -29,6 +29,7 @@ import { generatedHeader, type RenderedFile } from '../files.js';
 import { targetFolder } from '../layout.js';
 import { MeshGraph } from '../mesh-graph.js';
 import { CLOUDFORMATION_KEY_ORDER, yamlFile } from '../yaml.js';
+import { SHELL, STACK_OUTPUT_HELPER } from '../ecs/index.js';
 import { assertAcyclic, getAtt, logicalId, NO_VALUE, ref, sub, type CfnParameter, type CfnResource, type CfnTemplate, type Json } from '../ecs/template.js';
 
 /** The port Service Connect's proxy takes its mesh traffic on, so the load balancer reaches the app directly. */
@@ -436,8 +437,6 @@ function dropRouterRoute(context: Context, router: VirtualRouter, route: Route, 
   }
 }
 
-export const SHELL_HELPER = `stack_output() { aws cloudformation describe-stacks --stack-name "$1" --query "Stacks[0].Outputs[?OutputKey=='$2'].OutputValue" --output text; }`;
-
 /** The stacks of a walkthrough on Service Connect, in deploy order; `log` receives what became of each feature at `step`. */
 export function serviceConnectStacks(walkthrough: Walkthrough, step = walkthrough.steps.at(-1)!.name, log?: TranslationLog): ServiceConnectStack[] {
   if (walkthrough.platform !== 'ecs') return [];
@@ -446,9 +445,9 @@ export function serviceConnectStacks(walkthrough: Walkthrough, step = walkthroug
     const folder = targetFolder(walkthrough, 'service-connect', cluster);
     const context: Context = { walkthrough, cluster, graph, folder, ...(log ? { log } : {}) };
     const baseName = `${walkthrough.name}-sc-base`;
-    const fromBase = (output: string): [string, string] => [output, `"$(stack_output ${baseName} ${output})"`];
+    const fromBase = (output: string): [string, string] => [output, `"$(${SHELL.outputHelper} ${baseName} ${output})"`];
     return [
-      { role: 'base', path: `${folder}/base.yaml`, stackName: baseName, template: baseTemplate(context), capabilities: ['CAPABILITY_IAM'], parameters: [['VpcId', '"$VPC_ID"']] },
+      { role: 'base', path: `${folder}/base.yaml`, stackName: baseName, template: baseTemplate(context), capabilities: ['CAPABILITY_IAM'], parameters: [['VpcId', `"$${SHELL.vpc}"`]] },
       {
         role: 'services',
         path: `${folder}/services.yaml`,
@@ -456,10 +455,10 @@ export function serviceConnectStacks(walkthrough: Walkthrough, step = walkthroug
         template: servicesTemplate(context, exampleRegistry(walkthrough, cluster)),
         capabilities: [],
         parameters: [
-          ['VpcId', '"$VPC_ID"'],
-          ['LoadBalancerSubnets', '"$PUBLIC_SUBNETS"'],
-          ['TaskSubnets', '"$TASK_SUBNETS"'],
-          ['AssignPublicIp', '"$ASSIGN_PUBLIC_IP"'],
+          ['VpcId', `"$${SHELL.vpc}"`],
+          ['LoadBalancerSubnets', `"$${SHELL.publicSubnets}"`],
+          ['TaskSubnets', `"$${SHELL.taskSubnets}"`],
+          ['AssignPublicIp', `"$${SHELL.assignPublicIp}"`],
           fromBase('Cluster'),
           fromBase('Namespace'),
           fromBase('TaskExecutionRoleArn'),
@@ -467,7 +466,7 @@ export function serviceConnectStacks(walkthrough: Walkthrough, step = walkthroug
           fromBase('LogGroup'),
           fromBase('TaskSecurityGroup'),
           fromBase('LoadBalancerSecurityGroup'),
-          ['ImageRegistry', '"$IMAGE_REGISTRY"'],
+          ['ImageRegistry', `"$${SHELL.registry}"`],
         ],
       },
     ] satisfies ServiceConnectStack[];
@@ -492,7 +491,7 @@ export function renderServiceConnect(walkthrough: Walkthrough): RenderedFile[] {
         `The guide, docs/walkthroughs/${walkthrough.name}.md, gives the order of the stacks.`,
         '',
         'Deploy it with:',
-        ...(stack.role === 'services' ? [`  ${SHELL_HELPER}`] : []),
+        ...(stack.role === 'services' ? [`  ${STACK_OUTPUT_HELPER}`] : []),
         ...serviceConnectDeployCommand(stack).split('\n').map((line) => `  ${line}`),
       ]),
       [{ object: stack.template }],
