@@ -2,11 +2,12 @@
  * Linting a set of files — a folder on disk or a walkthrough rendered in memory — state by state.
  *
  * - Targets: a walkthrough's folder (`k8s/<walkthrough>/`) holds one sub-folder per target
- *   (`appmesh/`, `istio/`, `lattice/`); each is linted on its own.
+ *   (`appmesh/`, `istio/`, `lattice/`); each is linted on its own, and so is each walkthrough of `k8s/`.
  * - Clusters: a walkthrough that spans clusters (yelb-multi-account's frontend and backend) keeps
  *   each cluster in its own sub-folder, and each is judged on its own: a Service in one cluster
  *   does not resolve in the other. A top-level sub-folder is a cluster when it holds App Mesh
- *   objects and either its own Mesh or its own kustomization.yaml, and a sibling qualifies too.
+ *   objects and its own Mesh, or Kubernetes objects and its own kustomization.yaml, and a sibling
+ *   qualifies too.
  *   Files outside the cluster folders belong to every cluster, and so do CloudFormation templates
  *   wherever they are: AWS resources (a RAM share of the mesh) live in accounts, not clusters.
  * - Steps: `steps/<n>-<name>/` folders (as `pnpm mesh render` writes them) hold what each step
@@ -43,18 +44,23 @@ function top(path: string): string | undefined {
   return slash < 0 ? undefined : path.slice(0, slash);
 }
 
+/**
+ * Top-level folders that are clusters: App Mesh objects with their own Mesh, or Kubernetes objects
+ * with their own kustomization.yaml (how every target lays out a walkthrough's clusters).
+ */
 function clusterFolders(files: readonly SetFile[]): string[] {
-  const candidates = new Map<string, { appMesh: boolean; mesh: boolean; kustomization: boolean }>();
+  const candidates = new Map<string, { appMesh: boolean; objects: boolean; mesh: boolean; kustomization: boolean }>();
   for (const file of files) {
     const folder = top(file.path);
     if (folder === undefined) continue;
-    const c = candidates.get(folder) ?? { appMesh: false, mesh: false, kustomization: false };
+    const c = candidates.get(folder) ?? { appMesh: false, objects: false, mesh: false, kustomization: false };
     c.appMesh ||= file.inputs.some(isAppMesh);
+    c.objects ||= file.inputs.some((i) => typeof i.object.kind === 'string');
     c.mesh ||= file.inputs.some((i) => isAppMesh(i) && i.object.kind === 'Mesh');
     c.kustomization ||= /^[^/]+\/kustomization\.ya?ml$/i.test(file.path);
     candidates.set(folder, c);
   }
-  const clusters = [...candidates].filter(([, c]) => c.appMesh && (c.mesh || c.kustomization)).map(([name]) => name);
+  const clusters = [...candidates].filter(([, c]) => (c.appMesh && c.mesh) || (c.objects && c.kustomization)).map(([name]) => name);
   return clusters.length >= 2 ? clusters.sort() : [];
 }
 
@@ -93,8 +99,19 @@ function targetFolders(files: readonly SetFile[]): string[] {
   return [...new Set(files.map((f) => top(f.path)).filter((t): t is string => t !== undefined && isTarget(t)))].sort();
 }
 
-/** Splits a file set into what is linted together: one target, one cluster, in one state at a time. */
+/** Top-level folders that hold target folders: the walkthroughs of `k8s/`. */
+function walkthroughFolders(files: readonly SetFile[]): string[] {
+  return [...new Set(files.map((f) => f.path.split('/')).filter((parts) => parts.length > 2 && isTarget(parts[1]!)).map((parts) => parts[0]!))].sort();
+}
+
+/** Splits a file set into what is linted together: one walkthrough, one target, one cluster, in one state at a time. */
 export function lintUnits(files: readonly SetFile[]): LintUnit[] {
+  const walkthroughs = walkthroughFolders(files);
+  if (walkthroughs.length) {
+    return walkthroughs.flatMap((walkthrough) =>
+      lintUnits(files.filter((f) => top(f.path) === walkthrough).map((f) => ({ ...f, path: f.path.slice(walkthrough.length + 1) }))).map((unit) => ({ ...unit, name: `${walkthrough}/${unit.name}` })),
+    );
+  }
   const targets = targetFolders(files);
   if (targets.length) {
     const outside = files.filter((f) => !targets.includes(top(f.path) ?? ''));

@@ -19,6 +19,12 @@ describe('committed k8s/ folders', () => {
     expect(committed.sort()).toEqual(WALKTHROUGH_NAMES.filter((name) => getWalkthrough(name).platform === 'eks').sort());
   });
 
+  it('lints clean as one folder, each walkthrough and target on its own', async () => {
+    const result = await lintPath(K8S, {}, REPOSITORY_ROOT);
+    expect(formatText(result)).toBe(`✓ no problems in ${result.objects} objects\n`);
+    expect(result.units).toEqual(expect.arrayContaining(['mesh-basics/appmesh/.', 'mesh-basics/istio/.', 'yelb-multi-account/lattice/frontend']));
+  });
+
   it.each(committed)('k8s/%s lints clean', async (name) => {
     const result = await lintPath(join(K8S, name), {}, REPOSITORY_ROOT);
     expect(formatText(result)).toBe(`✓ no problems in ${result.objects} objects\n`);
