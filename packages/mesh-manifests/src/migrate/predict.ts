@@ -13,7 +13,8 @@ import { gatewayPrefixRewrite, rewritePrefix, routeMatches, type RequestFacts } 
 import { selectorMatches } from '../model/state.js';
 import type { Walkthrough } from '../model/walkthrough.js';
 import type { K8sObject } from '../render/eks/output.js';
-import { cloudMapService, emitIstio } from '../render/istio/index.js';
+import { emitIstio } from '../render/istio/index.js';
+import { nodeService } from '../render/kubernetes/mesh-services.js';
 import { emitLattice, latticeHost } from '../render/lattice/index.js';
 import type { LiveTarget } from '../render/layout.js';
 import { clusterDnsName, fqdn, MeshGraph } from '../render/mesh-graph.js';
@@ -145,7 +146,7 @@ function nodeOfDestination(graph: MeshGraph, destination: { host: string; subset
   if (destination.subset) return destination.subset;
   const address = clusterDnsName(destination.host, undefined);
   const node = graph.nodes.find((n) => {
-    const service = graph.serviceOfNode(n) ?? cloudMapService(n);
+    const service = nodeService(graph, n);
     return service && address && service.metadata.name === address.name && service.metadata.namespace === address.namespace;
   });
   return node?.metadata.name ?? destination.host;
@@ -232,7 +233,7 @@ export function predictLattice(request: CheckRequest): Prediction {
     if (!(rule.matches ?? [{}]).some((m) => latticeMatches(m, facts))) continue;
     const answers = rule.backendRefs.map((ref) => {
       const node = call.graph.nodes.find((n) => {
-        const service = call.graph.serviceOfNode(n) ?? cloudMapService(n);
+        const service = nodeService(call.graph, n);
         return service?.metadata.name === ref.name && service.metadata.namespace === (ref.namespace ?? call.vs.metadata.namespace);
       });
       return { node: node?.metadata.name ?? ref.name, weight: ref.weight ?? 1 };

@@ -11,7 +11,8 @@
  * for a use the definition does not have: neither half can claim what the other did not do.
  */
 import type { LiveTarget } from '../render/layout.js';
-import { FEATURES, describeObject, useKey, type CollectedUse, type FeatureId, type ObjectRef } from './features.js';
+import type { Route, VirtualRouter } from '../model/appmesh.js';
+import { FEATURES, describeObject, resourceUses, useKey, type CollectedUse, type FeatureId, type ObjectRef } from './features.js';
 
 /** An object the target renders (and optionally the field in it) that carries a feature. */
 export interface TargetRef extends ObjectRef {
@@ -78,6 +79,14 @@ export class TranslationLog {
   /** A use the renderer had to leave out, whatever the feature's policy (a route with a match the target lacks). */
   drop(key: string, reason: string, workaround: string): void {
     if (!this.drops.has(key)) this.drops.set(key, { reason, workaround });
+  }
+
+  /** A router's route the renderer had to leave out: every feature use the route holds is dropped. */
+  dropRoute(cluster: string, router: VirtualRouter, route: Route, reason: string, workaround: string): void {
+    const field = `routes[${route.name}]`;
+    for (const use of resourceUses(cluster, router)) {
+      if (use.field === field || use.field.startsWith(`${field}.`)) this.drop(keyOf(use.feature, cluster, router, use.field), reason, workaround);
+    }
   }
 
   /** A use this target needs nothing for, here (a backend list, where every call is allowed anyway). */

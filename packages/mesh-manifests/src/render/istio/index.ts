@@ -11,8 +11,8 @@
  * report says so (see policy.ts).
  */
 import type { Route, VirtualGateway, VirtualNode, VirtualRouter, VirtualService } from '../../model/appmesh.js';
-import { headerFeature, resourceUses, type FeatureId } from '../../migrate/features.js';
-import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
+import { headerFeature, resourceUses } from '../../migrate/features.js';
+import { keyOf, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS } from '../../model/components.js';
 import { K8S, type Namespace, type Service } from '../../model/kubernetes.js';
 import { gatewayPrefixRewrite } from '../../model/routing.js';
@@ -23,9 +23,11 @@ import { deploymentFor } from '../eks/deployment.js';
 import { kongObject } from '../eks/index.js';
 import { kongClusterObjects } from '../eks/kong.js';
 import { baseSettings, exampleRegistry, ReplacementSet, select } from '../eks/kustomize.js';
-import type { EmittedObject, K8sObject } from '../eks/output.js';
+import type { K8sObject } from '../eks/output.js';
 import { peeringTemplates } from '../eks/cloudformation.js';
 import type { RenderedFile } from '../files.js';
+import { cloudMapService, meshServices, nodeService, serviceAccountOf } from '../kubernetes/mesh-services.js';
+import { carry, emit, ref, type TargetContext } from '../kubernetes/target-context.js';
 import { renderKubernetesTarget, type ClusterOutput, type KubernetesTarget } from '../kubernetes/target-tree.js';
 import { targetFolder } from '../layout.js';
 import { fqdn, MeshGraph } from '../mesh-graph.js';
@@ -40,39 +42,7 @@ export const TELEMETRY = 'telemetry.istio.io/v1';
 
 const APPMESH_LABELS = new Set<string>([K8S.injectorLabel]);
 
-interface Context {
-  walkthrough: Walkthrough;
-  cluster: Cluster;
-  graph: MeshGraph;
-  objects: EmittedObject[];
-  log?: TranslationLog;
-}
-
-type Named = { kind: string; metadata: { name: string; namespace?: string } };
-
-function ref(context: Context, object: K8sObject, path?: (string | number)[]): TargetRef {
-  return {
-    cluster: context.cluster.name,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-    ...(path ? { path } : {}),
-  };
-}
-
-function carry(context: Context, feature: FeatureId, cluster: string, source: Named, field: string, ...refs: TargetRef[]): void {
-  context.log?.carry(keyOf(feature, cluster, source, field), ...refs);
-}
-
-function emit(context: Context, file: string, object: K8sObject, comment?: string): K8sObject {
-  context.objects.push({ file, object, ...(comment ? { comment } : {}) });
-  return object;
-}
-
-/** The service account Istio identifies a workload by: its own, named after it (Kong keeps the one its RBAC binds). */
-export function serviceAccountOf(workload: Workload): string {
-  return workload.spec.component === 'kong' && workload.spec.serviceAccountName ? workload.spec.serviceAccountName : workload.metadata.name;
-}
+type Context = TargetContext;
 
 function meshLabelKeys(graph: MeshGraph): Set<string> {
   const keys = new Set(APPMESH_LABELS);
@@ -144,21 +114,6 @@ function portProtocol(context: Context, service: Service, port: Service['spec'][
     if (container && node?.kind === 'VirtualNode' && node.spec.listeners?.some((l) => l.portMapping.port === container.port && l.portMapping.protocol === 'tcp')) return 'tcp';
   }
   return 'http';
-}
-
-/** The Service Istio discovers a Cloud Map node by: the Cloud Map service name, selecting the node's pods. */
-export function cloudMapService(node: VirtualNode): Service | undefined {
-  const cloudMap = node.spec.serviceDiscovery?.awsCloudMap;
-  if (!cloudMap || !node.metadata.namespace) return undefined;
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: cloudMap.serviceName, namespace: node.metadata.namespace },
-    spec: {
-      selector: { ...(node.spec.podSelector?.matchLabels ?? {}) },
-      ports: (node.spec.listeners ?? []).map((l) => ({ name: l.portMapping.protocol === 'tcp' ? 'tcp' : 'http', port: l.portMapping.port, targetPort: l.portMapping.port })),
-    },
-  };
 }
 
 function emitServices(context: Context, services: readonly Service[]): void {
@@ -254,7 +209,7 @@ function destinationsFor(context: Context, rules: DestinationRules, vsService: S
       rules.add(host, vsService!.metadata.namespace!, vsService!.metadata.name, { name: t.node.metadata.name, labels: { ...t.node.spec.podSelector!.matchLabels! }, ...(policy ? { policy } : {}) }, undefined, t.node);
       return { host, subset: t.node.metadata.name, port: servicePort(context, vsService!, listenerPort), weight: t.weight, node: t.node, graph: t.graph };
     }
-    const own = t.graph.serviceOfNode(t.node) ?? cloudMapService(t.node);
+    const own = nodeService(t.graph, t.node);
     if (!own) throw new Error(`${context.walkthrough.name}: node ${t.node.metadata.name} has no Service Istio could route to`);
     const host = fqdn(own.metadata.name, own.metadata.namespace!);
     if (policy) rules.add(host, own.metadata.namespace!, own.metadata.name, undefined, policy, t.node);
@@ -310,13 +265,6 @@ function carryRoute(context: Context, router: VirtualRouter, routerCluster: stri
   if (http.timeout?.perRequest) carry(context, 'route-timeout', routerCluster, router, `${at}.timeout`, here(['timeout']));
 }
 
-/** Records that a route could not be rendered, for every feature use it holds. */
-function dropRoute(context: Context, router: VirtualRouter, routerCluster: string, route: Route, reason: string, workaround: string): void {
-  for (const use of resourceUses(routerCluster, router).filter((u) => u.field === `routes[${route.name}]` || u.field.startsWith(`routes[${route.name}].`))) {
-    context.log?.drop(keyOf(use.feature, routerCluster, router, use.field), reason, workaround);
-  }
-}
-
 /** The VirtualService (and the DestinationRule subsets it needs) for a router-provided virtual service. */
 function emitRouterService(context: Context, rules: DestinationRules, vs: VirtualService, vsGraph: MeshGraph, router: VirtualRouter, service: Service): void {
   const host = fqdn(service.metadata.name, service.metadata.namespace!);
@@ -335,13 +283,13 @@ function emitRouterService(context: Context, rules: DestinationRules, vs: Virtua
     }
     const httpRoute = route.httpRoute ?? route.http2Route;
     if (!httpRoute) {
-      dropRoute(context, router, vsGraph.cluster, route, 'gRPC routes are not translated by this renderer', 'write the Istio http route by hand, matching on the gRPC service path');
+      context.log?.dropRoute(vsGraph.cluster, router, route, 'gRPC routes are not translated by this renderer', 'write the Istio http route by hand, matching on the gRPC service path');
       continue;
     }
     const parts = routeMatchParts(httpRoute);
     const match = istioMatch(parts);
     if ('unsupported' in match) {
-      dropRoute(context, router, vsGraph.cluster, route, `the route needs ${match.unsupported}`, 'express the condition with a regex header match, or route on another header');
+      context.log?.dropRoute(vsGraph.cluster, router, route, `the route needs ${match.unsupported}`, 'express the condition with a regex header match, or route on another header');
       continue;
     }
     const index = http.length;
@@ -403,7 +351,7 @@ function emitVirtualServices(context: Context, rules: DestinationRules, services
       emitRouterService(context, rules, vs, vsGraph, provider.router, service);
       return;
     }
-    const own = vsGraph.serviceOfNode(provider.node) ?? cloudMapService(provider.node);
+    const own = nodeService(vsGraph, provider.node);
     if (!service || !own || service.metadata.name !== own.metadata.name || service.metadata.namespace !== own.metadata.namespace) {
       throw new Error(`${context.walkthrough.name}/${context.cluster.name}: virtual service ${vs.metadata.name} names node ${provider.node.metadata.name}, whose Service is not the one its name reaches; the Istio renderer does not translate that`);
     }
@@ -496,7 +444,7 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
       const composed = composeWithGateway(ghttp, routeMatchParts(inner));
       if (composed === null) continue;
       if ('unsupported' in composed) {
-        if (router) dropRoute(context, router, vsGraph.cluster, route, `through gateway route ${gr.metadata.name}: ${composed.unsupported}`, 'give the gateway route a plain prefix');
+        if (router) context.log?.dropRoute(vsGraph.cluster, router, route, `through gateway route ${gr.metadata.name}: ${composed.unsupported}`, 'give the gateway route a plain prefix');
         continue;
       }
       const match = istioMatch(composed);
@@ -786,7 +734,7 @@ export function emitIstio(walkthrough: Walkthrough, cluster: Cluster, step: stri
   const graph = MeshGraph.at(walkthrough, step, cluster.name);
   const context: Context = { walkthrough, cluster, graph, objects: [], ...(log ? { log } : {}) };
   const registry = exampleRegistry(walkthrough, cluster);
-  const services = [...graph.services, ...graph.nodes.map(cloudMapService).filter((s): s is Service => !!s && !graph.services.some((x) => x.metadata.name === s.metadata.name && x.metadata.namespace === s.metadata.namespace))];
+  const services = meshServices(graph);
   const tracing = new Set(graph.workloads.filter((w) => w.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1'));
   const statsd = new Set(graph.workloads.filter((w) => w.spec.proxyEnv?.ENABLE_ENVOY_DOG_STATSD === '1'));
 

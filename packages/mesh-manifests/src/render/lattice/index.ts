@@ -12,7 +12,7 @@
  * header matches, several matches in one rule, rewrites, retries, timeouts) is not rendered — a
  * route that needs it is left out whole — and the migration report says what and why.
  */
-import type { Route, VirtualNode, VirtualRouter, VirtualService } from '../../model/appmesh.js';
+import type { Route, VirtualNode, VirtualService } from '../../model/appmesh.js';
 import { headerFeature, resourceUses } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { K8S, type Service } from '../../model/kubernetes.js';
@@ -24,9 +24,10 @@ import { deploymentFor } from '../eks/deployment.js';
 import { kongObject } from '../eks/index.js';
 import { kongClusterObjects } from '../eks/kong.js';
 import { accountId, baseSettings, exampleRegistry, ReplacementSet, select, type Setting } from '../eks/kustomize.js';
-import type { EmittedObject, K8sObject } from '../eks/output.js';
+import type { K8sObject } from '../eks/output.js';
 import type { RenderedFile } from '../files.js';
-import { cloudMapService, serviceAccountOf } from '../istio/index.js';
+import { cloudMapService, meshServices, nodeService, serviceAccountOf } from '../kubernetes/mesh-services.js';
+import { carry, emit, ref, type TargetContext } from '../kubernetes/target-context.js';
 import { renderKubernetesTarget, type ClusterOutput, type KubernetesTarget } from '../kubernetes/target-tree.js';
 import { MeshGraph } from '../mesh-graph.js';
 
@@ -54,34 +55,8 @@ export function accessLogGroup(walkthrough: Walkthrough): string {
   return `/amw/${walkthrough.name}/lattice`;
 }
 
-interface Context {
-  walkthrough: Walkthrough;
-  cluster: Cluster;
-  graph: MeshGraph;
-  objects: EmittedObject[];
+interface Context extends TargetContext {
   templates: TemplateFile[];
-  log?: TranslationLog;
-}
-
-type Named = { kind: string; metadata: { name: string; namespace?: string } };
-
-function ref(context: Context, object: K8sObject, path?: (string | number)[]): TargetRef {
-  return {
-    cluster: context.cluster.name,
-    kind: object.kind,
-    name: object.metadata.name,
-    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-    ...(path ? { path } : {}),
-  };
-}
-
-function carry(context: Context, feature: Parameters<typeof keyOf>[0], cluster: string, source: Named, field: string, ...refs: TargetRef[]): void {
-  context.log?.carry(keyOf(feature, cluster, source, field), ...refs);
-}
-
-function emit(context: Context, file: string, object: K8sObject, comment?: string): K8sObject {
-  context.objects.push({ file, object, ...(comment ? { comment } : {}) });
-  return object;
 }
 
 /** A virtual service reached through Lattice: the HTTPRoute that makes it a Lattice service. */
@@ -170,16 +145,6 @@ function latticeMatch(route: Route): { match: Record<string, unknown> } | { fail
   return { match: { path, ...(headers.length ? { headers } : {}), ...(m.method ? { method: m.method } : {}) } };
 }
 
-function dropRoute(context: Context, router: VirtualRouter, routerCluster: string, route: Route, reason: string, workaround: string): void {
-  for (const use of resourceUses(routerCluster, router).filter((u) => u.field === `routes[${route.name}]` || u.field.startsWith(`routes[${route.name}].`))) {
-    context.log?.drop(keyOf(use.feature, routerCluster, router, use.field), reason, workaround);
-  }
-}
-
-function backendServiceOf(graph: MeshGraph, node: VirtualNode): Service | undefined {
-  return graph.serviceOfNode(node) ?? cloudMapService(node);
-}
-
 /** The Service port that reaches a node's listener. */
 function backendPort(graph: MeshGraph, service: Service, node: VirtualNode): number {
   const listenerPort = node.spec.listeners?.[0]?.portMapping.port;
@@ -232,7 +197,7 @@ function emitRoute(context: Context, target: LatticeService, gateway: { name: st
   const object: K8sObject = { apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata: { name: vs.metadata.name, namespace }, spec: {} };
   const pending: (() => void)[] = [];
   const backendRef = (node: VirtualNode, weight: number | undefined) => {
-    const service = backendServiceOf(graph, node);
+    const service = nodeService(graph, node);
     if (!service) throw new Error(`${walkthrough.name}: node ${node.metadata.name} has no Service Lattice could register as targets`);
     return { name: service.metadata.name, ...(service.metadata.namespace !== namespace ? { namespace: service.metadata.namespace } : {}), kind: 'Service', port: backendPort(graph, service, node), ...(weight === undefined ? {} : { weight }) };
   };
@@ -241,7 +206,7 @@ function emitRoute(context: Context, target: LatticeService, gateway: { name: st
     for (const route of MeshGraph.orderedRoutes(router)) {
       const result = latticeMatch(route);
       if ('failure' in result) {
-        dropRoute(context, router, graph.cluster, route, `${result.failure}; so route ${route.name} (and what it sends where) is not rendered: its requests fall through to the next rule`, 'match on an exact header value (Lattice takes up to 5 per rule), or put a proxy that can match it in front of the service');
+        context.log?.dropRoute(graph.cluster, router, route, `${result.failure}; so route ${route.name} (and what it sends where) is not rendered: its requests fall through to the next rule`, 'match on an exact header value (Lattice takes up to 5 per rule), or put a proxy that can match it in front of the service');
         continue;
       }
       const targets = graph.targets(router, route);
@@ -383,7 +348,7 @@ function emitHealthChecks(context: Context, services: readonly Service[]): void 
     node.spec.listeners?.forEach((listener, i) => {
       const h = listener.healthCheck;
       if (!h) return;
-      const service = services.find((s) => s === backendServiceOf(graph, node) || (s.metadata.name === backendServiceOf(graph, node)?.metadata.name && s.metadata.namespace === node.metadata.namespace));
+      const service = services.find((s) => s === nodeService(graph, node) || (s.metadata.name === nodeService(graph, node)?.metadata.name && s.metadata.namespace === node.metadata.namespace));
       if (!service) return;
       const object = emit(
         context,
@@ -599,7 +564,7 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
   const graph = graphs.find((g) => g.cluster === cluster.name)!;
   const context: Context = { walkthrough, cluster, graph, objects: [], templates: [], ...(log ? { log } : {}) };
   const registry = exampleRegistry(walkthrough, cluster);
-  const services = [...graph.services, ...graph.nodes.map(cloudMapService).filter((s): s is Service => !!s && !graph.services.some((x) => x.metadata.name === s.metadata.name && x.metadata.namespace === s.metadata.namespace))];
+  const services = meshServices(graph);
   const called = calledServices(walkthrough, graphs);
 
   // Namespaces as they are, without the labels only App Mesh read.
@@ -625,7 +590,7 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
     const provider = graph.provider(vs);
     if ('router' in provider) continue;
     const key = keyOf('virtual-service', cluster.name, vs, '');
-    const service = backendServiceOf(graph, provider.node);
+    const service = nodeService(graph, provider.node);
     if (provider.node.spec.listeners?.some((l) => l.portMapping.protocol === 'tcp') && service) {
       context.log?.carry(key, { cluster: cluster.name, kind: 'Service', name: service.metadata.name, namespace: service.metadata.namespace! });
       context.log?.note(key, 'Not a Lattice service: Lattice speaks HTTP, HTTPS, gRPC and TLS passthrough, so this TCP service is reached by its Kubernetes Service name, inside the cluster.');

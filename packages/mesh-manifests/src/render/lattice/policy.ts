@@ -25,7 +25,7 @@ export const LATTICE_POLICY: TargetPolicy = {
   'egress-allow-all': { status: 'carried', evidence: 'optional', note: 'Nothing restricts what pods call: nothing to render.' },
   'shared-mesh': {
     status: 'partly',
-    note: 'The service network is shared with AWS RAM (cloudformation/service-network.yaml); the other account’s Gateway of the same name joins its Lattice services to it. Lattice authorizes each request instead of a shared mesh.',
+    note: 'The service network is shared with AWS RAM (cloudformation/service-network.yaml); the other account’s Gateway of the same name joins its Lattice services to it. Lattice authorizes each request instead of a shared mesh. No ServiceExport/ServiceImport: the controller finds an imported service’s target groups with its own account’s credentials and documents no cross-account use, while each account’s own HTTPRoute already publishes its service into the shared network.',
   },
   'virtual-node': { status: 'carried', note: 'The Service’s endpoints (pod IPs) are registered as the targets of a Lattice target group.' },
   'dns-discovery': { status: 'carried', note: 'The controller registers the Service’s endpoints with Lattice.' },

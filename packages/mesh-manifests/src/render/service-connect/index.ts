@@ -16,7 +16,6 @@
  * Private CA only, so it is an opt-in parameter, off by default (a Private CA costs money).
  */
 import type { GatewayRoute, Route, VirtualNode, VirtualRouter } from '../../model/appmesh.js';
-import { resourceUses } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS, isOurApp, OUR_IMAGE_REPOSITORY_PREFIX, OUR_IMAGE_TAG } from '../../model/components.js';
 import { gatewayPrefixRewrite, rewritesHostname } from '../../model/routing.js';
@@ -366,7 +365,7 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
       for (const { route, router } of routes) {
         const patterns = pathPatterns(gr, route);
         if (!Array.isArray(patterns)) {
-          if (router) dropRouterRoute(context, router, route, `an ALB listener rule cannot express ${patterns.unsupported}`);
+          if (router) context.log?.dropRoute(context.cluster.name, router, route, `an ALB listener rule cannot express ${patterns.unsupported}`, 'route on the path alone, or keep a proxy (Envoy) in front that can');
           continue;
         }
         const targets = router ? graph.targets(router, route) : [{ node: (provider as { node: VirtualNode }).node, weight: 1 }];
@@ -429,12 +428,6 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
 /** The logical ID of a node's target group. */
 export function targetGroupId(node: VirtualNode): string {
   return `${logicalId(node.metadata.name)}TargetGroup`;
-}
-
-function dropRouterRoute(context: Context, router: VirtualRouter, route: Route, reason: string): void {
-  for (const use of resourceUses(context.cluster.name, router).filter((u) => u.field === `routes[${route.name}]` || u.field.startsWith(`routes[${route.name}].`))) {
-    context.log?.drop(keyOf(use.feature, context.cluster.name, router, use.field), reason, 'route on the path alone, or keep a proxy (Envoy) in front that can');
-  }
 }
 
 /** The stacks of a walkthrough on Service Connect, in deploy order; `log` receives what became of each feature at `step`. */
