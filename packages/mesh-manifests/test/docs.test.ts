@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../src/cli/context.js';
 import { DocBlockError, renderDocBlocks } from '../src/render/docs/blocks.js';
+import { targetCommands } from '../src/render/docs/target-commands.js';
+import { liveTargetsOf } from '../src/render/layout.js';
 import { getWalkthrough, walkthroughs } from '../src/walkthroughs/index.js';
+import { RENDERERS } from './targets/rendered.js';
 
+const liveTargetPairs = walkthroughs.flatMap((w) => liveTargetsOf(w).map((t) => [w.name, t] as const));
 const guide = (name: string) => readFileSync(join(repositoryRoot(), 'docs/walkthroughs', `${name}.md`), 'utf8');
 
 describe('guides', () => {
@@ -60,6 +64,26 @@ describe('guides', () => {
       expect(section, heading).toContain('<!-- generated:target target=');
       for (const part of ['**You need**', '**Deploy.**', '**Check it, step by step.**', '**Clean up.**', '**What the migration keeps.**']) expect(section, `${heading} ${part}`).toContain(part);
     }
+  });
+
+  it.each(liveTargetPairs)('%s on %s: deploys every stack and folder it renders, before anything needs them, and deletes them all', (name, target) => {
+    const w = getWalkthrough(name);
+    const files = RENDERERS[target](w).map((f) => f.path);
+    const { deploy, clean } = targetCommands(w, target);
+    const templates = files.filter((f) => f.includes('/cloudformation/') || (target === 'service-connect' && f.endsWith('.yaml')));
+    const deployed = (file: string) => deploy.findIndex((line) => line.includes(`--template-file ${file}`));
+    for (const template of templates) expect(deployed(template), template).toBeGreaterThanOrEqual(0);
+    // A stack whose parameters name another stack's output comes after that stack.
+    for (const line of deploy.filter((l) => l.includes('output of the'))) {
+      const needs = /output of the (\S+) stack/.exec(line)![1]!;
+      const provider = deploy.findIndex((l) => l.includes('--stack-name') && l.includes(`-${needs} `));
+      expect(provider, line).toBeGreaterThanOrEqual(0);
+      expect(provider, line).toBeLessThan(deploy.indexOf(line));
+    }
+    for (const stack of deploy.flatMap((l) => /^aws cloudformation deploy --stack-name (\S+)/.exec(l)?.[1] ?? [])) expect(clean.join('\n'), stack).toContain(`delete-stack --stack-name ${stack}`);
+    const folders = [...new Set(files.filter((f) => f.endsWith('/kustomization.yaml')).map((f) => f.slice(0, -'/kustomization.yaml'.length)))];
+    for (const folder of folders.filter((f) => !f.includes('/steps/') && !f.endsWith('/settings'))) expect(deploy, folder).toContain(`kubectl apply -k ${folder}`);
+    for (const folder of folders.filter((f) => !f.endsWith('/settings'))) expect(clean, folder).toContain(`kubectl delete -k ${folder} --ignore-not-found`);
   });
 
   it('deletes one folder per kubectl delete, newest first: kubectl takes a single -k', () => {

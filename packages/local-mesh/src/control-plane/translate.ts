@@ -2,7 +2,7 @@
  * App Mesh route and policy shapes → the local proxies' shapes: durations, matches, retry
  * policies, health checks, outlier detection and route ordering, with App Mesh's defaults.
  */
-import { gatewayPrefixRewrite, orderRoutes, rewritesHostname } from '@amw/mesh-manifests';
+import { DEFAULT_ROUTE_TIMEOUT_MS, gatewayPrefixRewrite, orderRoutes, rewritesHostname } from '@amw/mesh-manifests';
 import type {
   Duration,
   GatewayHttpRoute,
@@ -16,8 +16,7 @@ import type {
 import type { HealthCheckSettings, OutlierDetectionSettings } from '../proxy/cluster.js';
 import type { RetryEvent, RetryPolicy, RouteMatch, RouteRewrite } from '../proxy/routing.js';
 
-/** App Mesh's default per-request timeout for HTTP routes. */
-export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
+export { DEFAULT_ROUTE_TIMEOUT_MS };
 
 export function durationMs(duration: Duration | undefined): number | undefined {
   if (!duration) return undefined;

@@ -19,6 +19,9 @@ function specificity(match: AnyMatch | undefined): number {
   return score;
 }
 
+/** The per-request timeout of a route that sets none: Envoy's default, which App Mesh kept (a timeout of 0 turns it off). */
+export const DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
+
 /**
  * App Mesh evaluates routes by priority (0 first); routes without one come after, the most
  * specific first. Definition order breaks remaining ties.

@@ -288,6 +288,17 @@ const traps: Expectation[] = [
   },
   {
     base: 'lattice',
+    trap: 'service-name',
+    findings: [
+      {
+        at: 'routes.yaml:4 error lattice-unsupported HTTPRoute/prod/svc-jazz',
+        message: ['gets the Lattice service name "svc-jazz-prod"', 'Lattice refuses it', 'no service is built'],
+        fix: ['application-networking.k8s.aws/service-name-override'],
+      },
+    ],
+  },
+  {
+    base: 'lattice',
     trap: 'rewrite',
     findings: [
       {

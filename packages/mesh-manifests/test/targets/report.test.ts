@@ -111,6 +111,17 @@ describe('what each target keeps', () => {
     expect(new Set(istio('xray-tracing').map((l) => l.split(': ')[1]))).toEqual(new Set(['partly']));
   });
 
+  it('Lattice logs and checks only what passes through it, and says that exact header values lose their case', () => {
+    const yelb = outcomes('yelb-canary-observability', 'lattice');
+    expect(yelb('access-log')).toEqual(
+      expect.arrayContaining(['redis-server logging.accessLog: dropped', 'yelb-db logging.accessLog: dropped', 'yelb-appserver-v1 logging.accessLog: partly']),
+    );
+    const dj = outcomes('dj-kong-ingress', 'lattice');
+    expect(dj('health-check')).toEqual(expect.arrayContaining(['dj listeners[0].healthCheck: not-needed', 'jazz-v1 listeners[0].healthCheck: carried']));
+    expect(outcomes('ingress-gateway-eks', 'lattice')('match-header-exact')).toEqual(['color-headers routes[color-route-blue].match.headers[color_header]: partly']);
+    expect(outcomes('mesh-basics', 'lattice')('access-log')).toEqual(['gateway-v logging.accessLog: dropped']);
+  });
+
   it('Service Connect moves the weighted splits to the load balancer and cannot keep the splitting names', () => {
     const of = outcomes('ingress-gateway-ecs', 'service-connect');
     expect(of('weighted-targets')).toEqual(['colorteller-vr-1 routes[colorteller-route-1]: partly', 'colorteller-vr-2 routes[colorteller-route-2]: partly']);

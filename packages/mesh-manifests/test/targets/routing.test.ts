@@ -11,6 +11,7 @@ import { predictAppMesh, PREDICTORS, type CheckRequest, type Prediction } from '
 import { migrationReport } from '../../src/migrate/targets.js';
 import { liveTargetsOf } from '../../src/render/layout.js';
 import { getWalkthrough, walkthroughs } from '../../src/walkthroughs/index.js';
+import { derivedServiceName, isValidServiceName, SERVICE_NAME_OVERRIDE, serviceNameOverride } from '../../src/render/lattice/names.js';
 import { RENDERERS, type Obj } from './rendered.js';
 
 function requestOf(walkthroughName: string, checkName: string): CheckRequest {
@@ -129,6 +130,33 @@ describe('Istio shapes', () => {
     });
   });
 
+  it('gives every http entry a timeout: the route’s own, or the 15 s App Mesh’s Envoy applied by default', () => {
+    for (const walkthrough of walkthroughs.filter((w) => w.platform === 'eks')) {
+      for (const vs of objectsOf(walkthrough.name, 'istio', '').filter((o) => o.kind === 'VirtualService')) {
+        for (const entry of ((vs.spec as { http?: { timeout?: string; directResponse?: unknown }[] }).http ?? []).filter((h) => !h.directResponse)) expect(entry.timeout).toMatch(/^\d+(ms|s)$/);
+      }
+    }
+    const plain = objectsOf('dj-kong-ingress', 'istio', 'steps/1-canary').find((o) => o.kind === 'VirtualService' && o.metadata!.name === 'jazz')!;
+    expect((plain.spec as { http: { timeout: string }[] }).http[0]!.timeout).toBe('15s');
+  });
+
+  it('keeps a subset while its pods run, so a step that stops routing to it cannot break requests in flight', () => {
+    const subsets = (step: string) =>
+      objectsOf('yelb-canary-observability', 'istio', '')
+        .filter((o) => o.kind === 'DestinationRule')
+        .concat(objectsOf('yelb-canary-observability', 'istio', step).filter((o) => o.kind === 'DestinationRule'))
+        .flatMap((o) => ((o.spec as { subsets?: { name: string }[] }).subsets ?? []).map((x) => x.name));
+    expect(new Set(subsets('steps/1-canary'))).toEqual(new Set(['yelb-appserver-v1', 'yelb-appserver-v2']));
+    // The promote step routes everything to v2 and changes no DestinationRule: v1's subset stays.
+    expect(objectsOf('yelb-canary-observability', 'istio', 'steps/2-promote').filter((o) => o.kind === 'DestinationRule')).toEqual([]);
+  });
+
+  it('leaves istio-system to Helm: no Namespace of it in any folder, so kubectl delete -k cannot take istiod with it', () => {
+    for (const walkthrough of walkthroughs.filter((w) => w.platform === 'eks')) {
+      expect(objectsOf(walkthrough.name, 'istio', '').filter((o) => o.kind === 'Namespace' && o.metadata!.name === 'istio-system')).toEqual([]);
+    }
+  });
+
   it('folds the gateway routes into the routers’ routes, rewriting the prefix as App Mesh does', () => {
     const gateway = objectsOf('ingress-gateway-eks', 'istio', '').find((o) => o.kind === 'VirtualService' && o.metadata!.name === 'ingress-gw')!;
     const http = (gateway.spec as { http: { name: string; match: Record<string, unknown>[]; rewrite?: Record<string, unknown> }[] }).http;
@@ -167,6 +195,52 @@ describe('Lattice shapes', () => {
     expect(JSON.parse(text)).toMatchObject({ Statement: [{ Principal: '*', Condition: { StringEquals: { 'vpc-lattice-svcs:SourceVpcOwnerAccount': ['111122223333'] } } }] });
   });
 
+  it('names every Lattice service with a name Lattice accepts, by annotation where the derived one is refused', () => {
+    for (const walkthrough of walkthroughs.filter((w) => w.platform === 'eks')) {
+      for (const route of objectsOf(walkthrough.name, 'lattice', '').filter((o) => o.kind === 'HTTPRoute')) {
+        const name = route.metadata!.annotations?.[SERVICE_NAME_OVERRIDE] ?? derivedServiceName(route.metadata!.name!, route.metadata!.namespace!);
+        expect(isValidServiceName(name), `${walkthrough.name} ${route.metadata!.name}: ${name}`).toBe(true);
+      }
+    }
+    const svc = objectsOf('mesh-basics', 'lattice', '').find((o) => o.kind === 'HTTPRoute' && o.metadata!.name === 'svc-v')!;
+    expect(svc.metadata!.annotations).toEqual({ [SERVICE_NAME_OVERRIDE]: 'mesh-test-svc-v' });
+  });
+
+  it('derives Lattice service names as the controller does, and overrides only those Lattice refuses', () => {
+    expect(derivedServiceName('a'.repeat(25), 'n'.repeat(20))).toBe(`${'a'.repeat(20)}-${'n'.repeat(18)}`);
+    expect(serviceNameOverride('jazz', 'prod')).toBeUndefined();
+    expect(serviceNameOverride('svc-v', 'mesh-test')).toBe('mesh-test-svc-v');
+    expect(serviceNameOverride('color-', 'x')).toBe('x-color');
+    expect(() => serviceNameOverride('Jazz', 'prod')).toThrow('rename the route');
+  });
+
+  it('gives every backend Service a health check policy: App Mesh’s check, or none where App Mesh had none', () => {
+    for (const walkthrough of walkthroughs.filter((w) => w.platform === 'eks')) {
+      const objects = objectsOf(walkthrough.name, 'lattice', '');
+      const policies = objects.filter((o) => o.kind === 'TargetGroupPolicy');
+      for (const route of objects.filter((o) => o.kind === 'HTTPRoute')) {
+        for (const rule of (route.spec as { rules: { backendRefs: { name: string; namespace?: string }[] }[] }).rules) {
+          for (const backend of rule.backendRefs) {
+            const namespace = backend.namespace ?? route.metadata!.namespace;
+            expect(
+              policies.some((p) => p.metadata!.namespace === namespace && (p.spec as { targetRef: { name: string } }).targetRef.name === backend.name),
+              `${walkthrough.name}: ${namespace}/${backend.name}`,
+            ).toBe(true);
+          }
+        }
+      }
+    }
+    const policy = (walkthrough: string, name: string) => objectsOf(walkthrough, 'lattice', '').find((o) => o.kind === 'TargetGroupPolicy' && o.metadata!.name === name)!.spec as { healthCheck: Record<string, unknown> };
+    expect(policy('yelb-canary-observability', 'yelb-appserver-v2').healthCheck).toEqual({ enabled: false });
+    expect(policy('ingress-gateway-eks', 'color-blue').healthCheck).toMatchObject({ enabled: true, path: '/ping' });
+  });
+
+  it('renders no load balancer for a gateway Envoy it does not run', () => {
+    const services = objectsOf('ingress-gateway-eks', 'lattice', '').filter((o) => o.kind === 'Service');
+    expect(services.map((s) => s.metadata!.name)).not.toContain('ingress-gw');
+    expect(services.filter((s) => (s.spec as { type?: string }).type === 'LoadBalancer')).toEqual([]);
+  });
+
   it('keeps the router’s order as the rule order', () => {
     const route = objectsOf('ingress-gateway-eks', 'lattice', '').find((o) => o.kind === 'HTTPRoute' && o.metadata!.name === 'color-paths')!;
     const rules = (route.spec as { rules: { matches: { path: { value: string } }[] }[] }).rules;
@@ -194,6 +268,17 @@ describe('Service Connect shapes', () => {
       Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: { Ref: 'ColortellerWhiteVnTargetGroup' }, Weight: 1 }, { TargetGroupArn: { Ref: 'ColortellerBlueVnTargetGroup' }, Weight: 1 }] } }],
       Transforms: [{ Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/color1/?(.*)$', Replace: '/$1' }] } }, { Type: 'host-header-rewrite' }],
     });
+  });
+
+  it('creates each ECS service after the listener rule that forwards to its target group (ECS refuses a target group no rule uses)', () => {
+    for (const [id, resource] of Object.entries(services.Resources).filter(([, r]) => r.Type === 'AWS::ECS::Service')) {
+      const groups = ((resource.Properties.LoadBalancers as { TargetGroupArn: { Ref: string } }[] | undefined) ?? []).map((l) => l.TargetGroupArn.Ref);
+      for (const group of groups) {
+        const rules = Object.entries(services.Resources).filter(([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::ListenerRule' && JSON.stringify(r.Properties.Actions).includes(`"${group}"`));
+        expect(rules.length, id).toBeGreaterThan(0);
+        for (const [rule] of rules) expect((resource as { DependsOn?: string[] }).DependsOn, id).toContain(rule);
+      }
+    }
   });
 
   it('turns TLS on only when a Private CA is given', () => {

@@ -9,9 +9,11 @@
  *   RegularExpression path or header, a header match other than Exact, more than five header
  *   matches, query parameter matches (the route is then not built at all: the only trace is a
  *   FailedBuildModel event) — or silently ignores: filters (rewrites, header modifiers, redirects)
- *   and timeouts. A warning for more rules than Lattice's default quota per listener (5).
+ *   and timeouts; a route whose Lattice service name (derived from its name, or set by annotation)
+ *   Lattice refuses. A warning for more rules than Lattice's default quota per listener (5).
  */
 import { asArray, asNumber, asRecord, asString, type Json } from '../access.js';
+import { derivedServiceName, isValidServiceName, SERVICE_NAME_OVERRIDE } from '../../render/lattice/names.js';
 import { describe, type Entry, type Inventory } from '../inventory.js';
 import type { Rule, RuleContext } from './context.js';
 
@@ -84,7 +86,29 @@ function unsupported(context: RuleContext, route: Entry, path: (string | number)
 
 const NOT_BUILT = 'the AWS Gateway API Controller refuses the route and builds nothing for it — its status may still say Accepted; the only trace is a FailedBuildModel event';
 
+function checkServiceName(context: RuleContext, route: Entry): void {
+  const override = route.annotations[SERVICE_NAME_OVERRIDE];
+  if (override !== undefined) {
+    if (!isValidServiceName(override)) {
+      unsupported(context, route, ['metadata', 'annotations', SERVICE_NAME_OVERRIDE], `asks for the Lattice service name "${override}"`, 'the controller refuses the route (3 to 40 lowercase letters, digits and single hyphens, not starting with svc-)', 'choose a name that follows those rules');
+    }
+    return;
+  }
+  const derived = derivedServiceName(route.name, route.namespace ?? 'default');
+  if (!isValidServiceName(derived)) {
+    unsupported(
+      context,
+      route,
+      ['metadata', 'name'],
+      `gets the Lattice service name "${derived}" from its name and namespace`,
+      'Lattice refuses it (a name may not start with svc-, contain -- or end with -), so no service is built; the only trace is a FailedDeployModel event',
+      `name the service with the annotation ${SERVICE_NAME_OVERRIDE}, or rename the route`,
+    );
+  }
+}
+
 function checkLattice(context: RuleContext, route: Entry): void {
+  checkServiceName(context, route);
   const rules = asArray(route.spec.rules).map(asRecord);
   if (rules.length > LATTICE_RULE_QUOTA) {
     unsupported(context, route, ['spec', 'rules'], `has ${rules.length} rules`, `Lattice’s default quota is ${LATTICE_RULE_QUOTA} rules per listener`, 'raise the quota (Service Quotas: VPC Lattice, rules per listener) or split the route', 'warning');

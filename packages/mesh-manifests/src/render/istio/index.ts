@@ -15,7 +15,7 @@ import { headerFeature, resourceUses } from '../../migrate/features.js';
 import { keyOf, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS } from '../../model/components.js';
 import { K8S, type Namespace, type Service } from '../../model/kubernetes.js';
-import { gatewayPrefixRewrite } from '../../model/routing.js';
+import { DEFAULT_ROUTE_TIMEOUT_MS, gatewayPrefixRewrite } from '../../model/routing.js';
 import { ofKind, selectorMatches } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
@@ -33,7 +33,7 @@ import { targetFolder } from '../layout.js';
 import { fqdn, MeshGraph } from '../mesh-graph.js';
 import { yamlFile } from '../yaml.js';
 import { composeWithGateway, gatewayRewrite, isIdentity, istioMatch, istioRetries, istioTimeout, routeMatchParts, type Json, type MatchParts } from './http-route.js';
-import { adotCollector, ADOT_SERVICE_ACCOUNT, COLLECTOR, istiodValues, TRACING_PROVIDER } from './observability.js';
+import { adotCollector, ADOT_SERVICE_ACCOUNT, COLLECTOR, istioNetwork, istiodValues, TRACING_PROVIDER } from './observability.js';
 
 export const ISTIO_VERSION = '1.30.3';
 export const NETWORKING = 'networking.istio.io/v1';
@@ -229,14 +229,15 @@ function routeDestinations(destinations: readonly Destination[]): Json[] {
 /** One Istio http entry for an App Mesh route (with the match already in Istio's words). */
 function httpEntry(name: string, match: Json, destinations: readonly Destination[], route: Route, rewrite?: Json): Json {
   const http = (route.httpRoute ?? route.http2Route)!;
-  const timeout = istioTimeout(http.timeout);
+  // Istio sets no timeout unless told; App Mesh's Envoy gave every route one.
+  const timeout = istioTimeout(http.timeout) ?? `${DEFAULT_ROUTE_TIMEOUT_MS / 1000}s`;
   return {
     name,
     match: [match],
     ...(rewrite ? { rewrite } : {}),
     route: routeDestinations(destinations),
     ...(http.retryPolicy ? { retries: istioRetries(http.retryPolicy) } : {}),
-    ...(timeout ? { timeout } : {}),
+    timeout,
   };
 }
 
@@ -296,6 +297,17 @@ function emitRouterService(context: Context, rules: DestinationRules, vs: Virtua
     http.push(httpEntry(route.name, match.match, destinations, route));
     pending.push(() => carryRoute(context, router, vsGraph.cluster, route, object, index, parts));
   }
+  // Every node behind the Service keeps its subset while its pods run, routed to or not: a step that
+  // stops routing to one must not remove the subset in the same apply (routes to it would answer 503).
+  if (rules.subsetsOf(host).length) {
+    for (const node of vsGraph.nodes) {
+      const labels = node.spec.podSelector?.matchLabels;
+      const workloads = vsGraph.workloadsOf(node);
+      if (!labels || node.spec.podSelector?.matchExpressions || !workloads.length || !vsGraph.serviceSelectingAll(service, workloads)) continue;
+      const policy = outlierPolicy(node);
+      rules.add(host, service.metadata.namespace!, service.metadata.name, { name: node.metadata.name, labels: { ...labels }, ...(policy ? { policy } : {}) }, undefined, node);
+    }
+  }
   object.spec = { hosts: [host], ...(http.length ? { http } : {}), ...(tcp.length ? { tcp } : {}) };
   emit(
     context,
@@ -309,7 +321,7 @@ function emitRouterService(context: Context, rules: DestinationRules, vs: Virtua
 
 function emitDestinationRules(context: Context, rules: DestinationRules): void {
   for (const [host, entry] of rules.entries()) {
-    const subsets = [...entry.subsets.values()];
+    const subsets = [...entry.subsets.values()].sort((a, b) => String(a.name).localeCompare(String(b.name)));
     const object = emit(
       context,
       'destination-rules.yaml',
@@ -606,8 +618,9 @@ function emitTelemetry(context: Context, tracing: Set<Workload>): void {
 
 /** Istio multi-primary on two networks: each cluster's network label, its east-west gateway, and the services it exposes to the other. */
 function emitMultiPrimary(context: Context): void {
-  const network = `${context.cluster.name}-network`;
-  const ns = emit(context, 'multicluster.yaml', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system', labels: { 'topology.istio.io/network': network } } }, `Istio’s own namespace: its network label tells istiod which network this cluster’s workloads are on.`);
+  // istio-system itself is Helm's and carries the network label (see the guide): a Namespace here
+  // would make `kubectl delete -k` take istiod and Helm's release records with it.
+  const network = istioNetwork(context.cluster);
   const labels = { app: 'istio-eastwestgateway', istio: 'eastwestgateway', 'topology.istio.io/network': network };
   const ports = [
     { name: 'status-port', port: 15021 },
@@ -678,7 +691,7 @@ function emitMultiPrimary(context: Context): void {
     },
     'Exposes every service of this cluster to the other network; the mutual TLS of the calling proxy passes through untouched.',
   );
-  const refs = [ref(context, ns, ['metadata', 'labels', 'topology.istio.io/network']), ref(context, deployment), ref(context, service), ref(context, gateway)];
+  const refs = [ref(context, deployment), ref(context, service), ref(context, gateway)];
   for (const r of context.graph.resources) {
     if (r.kind === 'Mesh' && r.spec.meshOwner) carry(context, 'shared-mesh', context.cluster.name, r, 'meshOwner', ...refs);
     if (r.kind === 'ResourceShare') carry(context, 'shared-mesh', context.cluster.name, r, '', ...refs);

@@ -174,11 +174,16 @@ export function adotCollector(walkthrough: Walkthrough, cluster: Cluster, namesp
   ];
 }
 
+/** The Istio network a cluster's workloads are on, when a walkthrough spans two clusters (two VPCs). */
+export function istioNetwork(cluster: Cluster): string {
+  return `${cluster.name}-network`;
+}
+
 /** istiod's Helm values: the collector as tracing provider, and the multi-cluster identity of a cluster. */
 export function istiodValues(walkthrough: Walkthrough, cluster: Cluster, collectorNamespace: string | undefined): Record<string, unknown> {
   const multi = walkthrough.clusters.length > 1;
   return {
-    ...(multi ? { global: { meshID: walkthrough.name, multiCluster: { clusterName: cluster.name }, network: `${cluster.name}-network` } } : {}),
+    ...(multi ? { global: { meshID: walkthrough.name, multiCluster: { clusterName: cluster.name }, network: istioNetwork(cluster) } } : {}),
     meshConfig: {
       accessLogFile: '',
       ...(collectorNamespace

@@ -16,7 +16,7 @@ import type { Route, VirtualNode, VirtualService } from '../../model/appmesh.js'
 import { headerFeature, resourceUses } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { K8S, type Service } from '../../model/kubernetes.js';
-import { ofKind } from '../../model/state.js';
+import { ofKind, selectorMatches } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
 import type { TemplateFile } from '../eks/cloudformation.js';
@@ -30,6 +30,7 @@ import { cloudMapService, meshServices, nodeService, serviceAccountOf } from '..
 import { carry, emit, ref, type TargetContext } from '../kubernetes/target-context.js';
 import { renderKubernetesTarget, type ClusterOutput, type KubernetesTarget } from '../kubernetes/target-tree.js';
 import { MeshGraph } from '../mesh-graph.js';
+import { derivedServiceName, SERVICE_NAME_OVERRIDE, serviceNameOverride } from './names.js';
 
 export const LATTICE_CONTROLLER_VERSION = 'v2.1.3';
 export const GATEWAY_API_VERSION = 'v1.6.1';
@@ -57,6 +58,10 @@ export function accessLogGroup(walkthrough: Walkthrough): string {
 
 interface Context extends TargetContext {
   templates: TemplateFile[];
+  /** The nodes (namespace/name) this cluster's HTTPRoutes send to at any step: the targets of Lattice target groups. */
+  targets: Set<string>;
+  /** The nodes (namespace/name) that call a Lattice service at any step. */
+  callers: Set<string>;
 }
 
 /** A virtual service reached through Lattice: the HTTPRoute that makes it a Lattice service. */
@@ -89,6 +94,37 @@ function calledServices(walkthrough: Walkthrough, graphs: readonly MeshGraph[]):
     }
   }
   return found;
+}
+
+function nodeKey(node: VirtualNode): string {
+  return `${node.metadata.namespace}/${node.metadata.name}`;
+}
+
+/**
+ * Which of a cluster's nodes Lattice sees, over the whole walkthrough: the targets of its HTTPRoutes'
+ * rules (those the controller accepts) and the callers of its services. A node a later step stops
+ * routing to was still a Lattice target, with its health check and its access log, before it.
+ */
+function latticeReach(walkthrough: Walkthrough, cluster: Cluster): { targets: Set<string>; callers: Set<string> } {
+  const targets = new Set<string>();
+  const callers = new Set<string>();
+  for (const step of walkthrough.steps) {
+    const graphs = graphsAt(walkthrough, step.name);
+    const called = calledServices(walkthrough, graphs);
+    const graph = graphs.find((g) => g.cluster === cluster.name)!;
+    for (const node of graph.nodes) if (graph.backendsOf(node).some((b) => called.some((c) => c.vs === b.vs))) callers.add(nodeKey(node));
+    for (const service of called.filter((c) => c.graph.cluster === cluster.name)) {
+      const provider = graph.provider(service.vs);
+      if (!('router' in provider)) {
+        targets.add(nodeKey(provider.node));
+        continue;
+      }
+      for (const route of MeshGraph.orderedRoutes(provider.router).filter((r) => !('failure' in latticeMatch(r)))) {
+        for (const target of graph.targets(provider.router, route)) targets.add(nodeKey(target.node));
+      }
+    }
+  }
+  return { targets, callers };
 }
 
 /** The URL in an env value with its host (and port) swapped for a Lattice service's, when it calls one. */
@@ -194,7 +230,13 @@ function emitRoute(context: Context, target: LatticeService, gateway: { name: st
   const provider = graph.provider(vs);
   const namespace = vs.metadata.namespace!;
   const rules: Record<string, unknown>[] = [];
-  const object: K8sObject = { apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata: { name: vs.metadata.name, namespace }, spec: {} };
+  const override = serviceNameOverride(vs.metadata.name, namespace);
+  const object: K8sObject = {
+    apiVersion: GATEWAY_API,
+    kind: 'HTTPRoute',
+    metadata: { name: vs.metadata.name, namespace, ...(override ? { annotations: { [SERVICE_NAME_OVERRIDE]: override } } : {}) },
+    spec: {},
+  };
   const pending: (() => void)[] = [];
   const backendRef = (node: VirtualNode, weight: number | undefined) => {
     const service = nodeService(graph, node);
@@ -236,7 +278,9 @@ function emitRoute(context: Context, target: LatticeService, gateway: { name: st
     context,
     'http-routes.yaml',
     object,
-    `Virtual service ${vs.metadata.name}: a Lattice service named ${target.host} (a private DNS name: see dns.yaml).\nLattice tries the rules in this order, the first that matches wins: the order App Mesh tries the routes in.`,
+    `Virtual service ${vs.metadata.name}: a Lattice service named ${target.host} (a private DNS name: see dns.yaml).\nLattice tries the rules in this order, the first that matches wins: the order App Mesh tries the routes in.${
+      override ? `\nThe annotation names the Lattice service ${override}: Lattice refuses the name the controller would derive, ${derivedServiceName(vs.metadata.name, namespace)}.` : ''
+    }`,
   );
   pending.forEach((f) => f());
   carry(context, 'virtual-service', graph.cluster, vs, '', ref(context, object, ['spec', 'hostnames', 0]));
@@ -330,6 +374,9 @@ function emitServices(context: Context, services: readonly Service[], called: re
       );
       continue;
     }
+    const selected = graph.workloads.filter((w) => w.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector! }, w.spec.podLabels));
+    // A gateway Envoy's load balancer would have no pods behind it (and still be billed): Lattice has no gateway.
+    if (selected.length && selected.every((w) => w.spec.component === 'envoy-gateway')) continue;
     const object = emit(context, 'services.yaml', { apiVersion: 'v1', kind: 'Service', metadata: structuredClone(service.metadata) as K8sObject['metadata'], spec: structuredClone(service.spec) as Record<string, unknown> });
     for (const node of graph.nodes) {
       const own = node.spec.serviceDiscovery?.dns ? graph.serviceOfNode(node) : undefined;
@@ -342,42 +389,74 @@ function emitServices(context: Context, services: readonly Service[], called: re
   }
 }
 
-function emitHealthChecks(context: Context, services: readonly Service[]): void {
-  const { graph } = context;
+/** The Services of the nodes that listen for HTTP: each is a Lattice target group once a route sends to it. */
+function httpNodeServices(graph: MeshGraph): Map<string, { service: Service; nodes: VirtualNode[] }> {
+  const found = new Map<string, { service: Service; nodes: VirtualNode[] }>();
   for (const node of graph.nodes) {
-    node.spec.listeners?.forEach((listener, i) => {
-      const h = listener.healthCheck;
-      if (!h) return;
-      const service = services.find((s) => s === nodeService(graph, node) || (s.metadata.name === nodeService(graph, node)?.metadata.name && s.metadata.namespace === node.metadata.namespace));
-      if (!service) return;
-      const object = emit(
-        context,
-        'target-group-policies.yaml',
-        {
-          apiVersion: LATTICE_API,
-          kind: 'TargetGroupPolicy',
-          metadata: { name: service.metadata.name, namespace: service.metadata.namespace! },
-          spec: {
-            targetRef: { group: '', kind: 'Service', name: service.metadata.name },
-            protocol: 'HTTP',
-            protocolVersion: 'HTTP1',
-            healthCheck: {
-              enabled: true,
-              protocol: 'HTTP',
-              protocolVersion: 'HTTP1',
-              path: h.path ?? '/',
-              ...(h.port ? { port: h.port } : {}),
-              intervalSeconds: Math.max(5, Math.round(h.intervalMillis / 1000)),
-              timeoutSeconds: Math.max(1, Math.round(h.timeoutMillis / 1000)),
-              healthyThresholdCount: h.healthyThreshold,
-              unhealthyThresholdCount: h.unhealthyThreshold,
-              statusMatch: '200',
-            },
-          },
+    const service = nodeService(graph, node);
+    if (!service || !node.spec.listeners?.some((l) => l.portMapping.protocol !== 'tcp')) continue;
+    const key = `${service.metadata.namespace}/${service.metadata.name}`;
+    found.set(key, { service: found.get(key)?.service ?? service, nodes: [...(found.get(key)?.nodes ?? []), node] });
+  }
+  return found;
+}
+
+/**
+ * A TargetGroupPolicy for every HTTP node's Service, at every step (a later step may not remove
+ * what an earlier one applied): the node's own health check where App Mesh had one, else none —
+ * Lattice's default (GET / expecting 200) would take targets whose app answers / otherwise out of
+ * service, where App Mesh checked nothing.
+ */
+function emitHealthChecks(context: Context): void {
+  const { graph, cluster } = context;
+  const targeted = context.targets;
+  for (const { service, nodes } of httpNodeServices(graph).values()) {
+    const checked = nodes.flatMap((node) => (node.spec.listeners ?? []).flatMap((listener, i) => (listener.healthCheck ? [{ node, i, check: listener.healthCheck }] : [])));
+    const h = checked[0]?.check;
+    const object = emit(
+      context,
+      'target-group-policies.yaml',
+      {
+        apiVersion: LATTICE_API,
+        kind: 'TargetGroupPolicy',
+        metadata: { name: service.metadata.name, namespace: service.metadata.namespace! },
+        spec: {
+          targetRef: { group: '', kind: 'Service', name: service.metadata.name },
+          protocol: 'HTTP',
+          protocolVersion: 'HTTP1',
+          healthCheck: h
+            ? {
+                enabled: true,
+                protocol: 'HTTP',
+                protocolVersion: 'HTTP1',
+                path: h.path ?? '/',
+                ...(h.port ? { port: h.port } : {}),
+                intervalSeconds: Math.max(5, Math.round(h.intervalMillis / 1000)),
+                timeoutSeconds: Math.max(1, Math.round(h.timeoutMillis / 1000)),
+                healthyThresholdCount: h.healthyThreshold,
+                unhealthyThresholdCount: h.unhealthyThreshold,
+                statusMatch: '200',
+              }
+            : { enabled: false },
         },
-        `Virtual node ${node.metadata.name}’s health check, made by Lattice on each target.`,
-      );
-      carry(context, 'health-check', context.cluster.name, node, `listeners[${i}].healthCheck`, ref(context, object, ['spec', 'healthCheck']));
+      },
+      h
+        ? `Virtual node ${checked[0]!.node.metadata.name}’s health check, made by Lattice on each target.`
+        : `No health check, as under App Mesh: Lattice’s default (GET / expecting 200) would take ${nodes.map((n) => n.metadata.name).join(', ')} out of service if / answers anything else.`,
+    );
+    for (const { node, i } of checked) {
+      if (targeted.has(nodeKey(node))) carry(context, 'health-check', cluster.name, node, `listeners[${i}].healthCheck`, ref(context, object, ['spec', 'healthCheck']));
+    }
+  }
+  for (const node of graph.nodes.filter((n) => !targeted.has(nodeKey(n)))) {
+    node.spec.listeners?.forEach((listener, i) => {
+      if (!listener.healthCheck) return;
+      const key = keyOf('health-check', cluster.name, node, `listeners[${i}].healthCheck`);
+      if (listener.portMapping.protocol === 'tcp') {
+        context.log?.drop(key, 'Lattice checks only the targets of its services, and this TCP listener is none', 'a readiness probe on the pod, so its Service stops sending to it');
+      } else {
+        context.log?.notNeeded(key, `No Lattice service routes to ${node.metadata.name}, so no target group’s health depends on it.`);
+      }
     });
   }
 }
@@ -449,9 +528,17 @@ function emitNetwork(context: Context, graphs: readonly MeshGraph[], called: rea
   return { name: network, namespace };
 }
 
+/** Lattice logs the requests that pass through its services: those a node receives through a route, or sends to one. */
 function emitAccessLogs(context: Context, gateway: { name: string; namespace: string }): void {
   const { walkthrough, graph, cluster } = context;
-  const logging = [...graph.nodes, ...graph.gateways].filter((o) => o.spec.logging?.accessLog);
+  const logging: VirtualNode[] = [];
+  for (const node of graph.nodes.filter((n) => n.spec.logging?.accessLog)) {
+    if (context.targets.has(nodeKey(node)) || context.callers.has(nodeKey(node))) logging.push(node);
+    else context.log?.drop(keyOf('access-log', cluster.name, node, 'logging.accessLog'), `${node.metadata.name} neither receives nor sends a request through a Lattice service (its traffic is TCP, inside the cluster), so Lattice has nothing of it to log`, 'the server’s own logs, or VPC Flow Logs for its connections');
+  }
+  for (const g of graph.gateways.filter((o) => o.spec.logging?.accessLog)) {
+    context.log?.drop(keyOf('access-log', cluster.name, g, 'logging.accessLog'), `virtual gateway ${g.metadata.name} is not rendered (Lattice has no ingress gateway)`, 'the access logs of the ingress proxies put in front of the service network (an AccessLogPolicy on it logs the requests they pass on)');
+  }
   if (!logging.length) return;
   const object = emit(
     context,
@@ -562,7 +649,7 @@ export function latticeClientNeeded(walkthrough: Walkthrough): boolean {
 export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: string, log?: TranslationLog): ClusterOutput {
   const graphs = graphsAt(walkthrough, step);
   const graph = graphs.find((g) => g.cluster === cluster.name)!;
-  const context: Context = { walkthrough, cluster, graph, objects: [], templates: [], ...(log ? { log } : {}) };
+  const context: Context = { walkthrough, cluster, graph, objects: [], templates: [], ...latticeReach(walkthrough, cluster), ...(log ? { log } : {}) };
   const registry = exampleRegistry(walkthrough, cluster);
   const services = meshServices(graph);
   const called = calledServices(walkthrough, graphs);
@@ -598,7 +685,17 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
       context.log?.notNeeded(key, 'No node calls it through the mesh (clients reach it through its load balancer): no Lattice service is needed.');
     }
   }
-  emitHealthChecks(context, services);
+  emitHealthChecks(context);
+  for (const node of graph.nodes.filter((n) => !context.targets.has(nodeKey(n)))) {
+    node.spec.listeners?.forEach((listener, i) => {
+      context.log?.note(
+        keyOf('virtual-node', cluster.name, node, `listeners[${i}]`),
+        listener.portMapping.protocol === 'tcp'
+          ? 'The Service port: a TCP listener is reached by its Kubernetes Service name, inside the cluster, not through Lattice.'
+          : 'The Service port: no Lattice service routes to this node (its clients reach it by its load balancer or its Service name).',
+      );
+    });
+  }
   emitAccessLogs(context, gateway);
   for (const resource of graph.resources) {
     if (resource.kind === 'Ingress' || resource.kind === 'KongPlugin' || resource.kind === 'KongConsumer' || resource.kind === 'Secret') {

@@ -81,7 +81,10 @@ export const LATTICE_POLICY: TargetPolicy = {
   },
   'match-method': { status: 'carried' },
   'match-query': { status: 'dropped', reason: 'the controller rejects query parameter matches', workaround: 'match on a header instead' },
-  'match-header-exact': { status: 'carried', note: 'An Exact header match. Lattice compares the value without regard to case (App Mesh did).' },
+  'match-header-exact': {
+    status: 'partly',
+    note: 'An Exact header match, but Lattice compares the value without regard to case where App Mesh’s exact match minded it: a value in other capitals now matches too.',
+  },
   'match-header-regex': { status: 'dropped', reason: 'the controller accepts only exact header values', workaround: 'match the exact values you expect' },
   'match-header-prefix': { status: 'dropped', reason: 'the controller accepts only exact header values', workaround: 'match the exact values you expect' },
   'match-header-suffix': { status: 'dropped', reason: 'the controller accepts only exact header values', workaround: 'match the exact values you expect' },

@@ -341,7 +341,6 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
       const serviceId = serviceIds.get(workload)!;
       const service = resources[`${serviceId}Service`]!;
       service.Properties!.LoadBalancers = [{ TargetGroupArn: ref(tgId), ContainerName: mainContainerName(workload), ContainerPort: listener.portMapping.port }];
-      service.DependsOn = [...(service.DependsOn ?? []), 'Listener'];
       if (h) {
         const i = node.spec.listeners!.indexOf(listener);
         carry(context, 'health-check', node, `listeners[${i}].healthCheck`, cfnRef(context, file, 'AWS::ElasticLoadBalancingV2::TargetGroup', tgId, ['Properties', 'HealthCheckPath']));
@@ -388,6 +387,11 @@ function servicesTemplate(context: Context, registry: string): CfnTemplate {
             ...(transforms.length ? { Transforms: transforms } : {}),
           },
         };
+        // ECS refuses a service whose target group no listener rule forwards to yet.
+        for (const t of targets) {
+          const service = resources[`${serviceIds.get(graph.workloadsOf(t.node)[0]!)!}Service`]!;
+          if (!service.DependsOn?.includes(ruleId)) service.DependsOn = [...(service.DependsOn ?? []), ruleId];
+        }
         const rule = (path: (string | number)[]) => cfnRef(context, file, 'AWS::ElasticLoadBalancingV2::ListenerRule', ruleId, ['Properties', ...path]);
         if (router) {
           const at = `routes[${route.name}]`;

@@ -1,0 +1,300 @@
+/**
+ * The shell commands of each live target, in the order they must run: what to install once, how to
+ * deploy, how to clean up. The guides' sections and the target folders' READMEs both print these,
+ * so the two cannot drift apart.
+ */
+import { isOurApp } from '../../model/components.js';
+import { ofKind, stateAt } from '../../model/state.js';
+import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
+import type { TemplateFile } from '../eks/cloudformation.js';
+import { APPMESH_TARGET } from '../eks/index.js';
+import { ecrPushLines, ecsShellSetup } from '../ecs/docs.js';
+import { SHELL, STACK_OUTPUT_HELPER } from '../ecs/index.js';
+import { ISTIO_TARGET, ISTIO_VERSION } from '../istio/index.js';
+import { ADOT_MANAGED_POLICIES, collectorRoleName, COLLECTOR, istioNetwork } from '../istio/observability.js';
+import { applyFolders, clusterOutputs, templateDeployCommand, type KubernetesTarget } from '../kubernetes/target-tree.js';
+import { GATEWAY_API_VERSION, LATTICE_CONTROLLER_VERSION, LATTICE_TARGET, latticeDomain, latticeHost } from '../lattice/index.js';
+import { targetFolder, type LiveTarget } from '../layout.js';
+import { MeshGraph } from '../mesh-graph.js';
+import { serviceConnectDeployCommand, serviceConnectStacks } from '../service-connect/index.js';
+
+export interface TargetCommands {
+  /** Once per cluster, before the first deploy. */
+  install: string[];
+  deploy: string[];
+  clean: string[];
+}
+
+export const KUBERNETES: Record<'appmesh' | 'istio' | 'lattice', KubernetesTarget> = { appmesh: APPMESH_TARGET, istio: ISTIO_TARGET, lattice: LATTICE_TARGET };
+
+/** The chart version ExternalDNS is installed at: its next release makes `policy` required. */
+export const EXTERNAL_DNS_CHART_VERSION = '1.21.1';
+
+export function contextNote(walkthrough: Walkthrough, cluster: Cluster): string {
+  return walkthrough.clusters.length > 1 ? ` (${cluster.title}: kubectl’s context set to it, the ${cluster.account} account’s credentials)` : '';
+}
+
+function contextVariable(cluster: Cluster): string {
+  return `${cluster.name.toUpperCase()}_CONTEXT`;
+}
+
+function contextsExport(walkthrough: Walkthrough): string {
+  return `export ${walkthrough.clusters.map((c) => `${contextVariable(c)}=<kubectl context of the ${c.name} cluster>`).join(' ')}`;
+}
+
+export function appsOf(walkthrough: Walkthrough, cluster: Cluster): string[] {
+  return [...new Set(walkthrough.steps.flatMap((s) => ofKind(stateAt(walkthrough, s.name).find((c) => c.name === cluster.name)!.resources, 'Workload').map((w) => w.spec.component)).filter(isOurApp))].sort();
+}
+
+/** Build and push the images a cluster runs, to the registry its settings name. */
+function imageLines(walkthrough: Walkthrough, cluster: Cluster, folder: string): string[] {
+  return [
+    `export ${SHELL.registry}=$(sed -n "s/^IMAGE_REGISTRY=//p" ${folder}/settings/settings.env)`,
+    ...appsOf(walkthrough, cluster).map((app) => `docker build -f apps/${app}/Dockerfile -t "$${SHELL.registry}/amw/${app}:latest" . && docker push "$${SHELL.registry}/amw/${app}:latest"`),
+  ];
+}
+
+/** One delete per folder, newest step first, so nothing a later step made is left behind. */
+export function deleteLines(walkthrough: Walkthrough, target: KubernetesTarget, cluster: Cluster): string[] {
+  return applyFolders(walkthrough, target, cluster)
+    .reverse()
+    .map((folder) => `kubectl delete -k ${folder} --ignore-not-found`);
+}
+
+/** Every CloudFormation stack of a target, in the order the renderer made them (a stack before the one that needs its outputs). */
+function stacksInOrder(walkthrough: Walkthrough, target: KubernetesTarget): TemplateFile[] {
+  const found = new Map<string, TemplateFile>();
+  for (const cluster of walkthrough.clusters) {
+    for (const output of clusterOutputs(walkthrough, target, cluster)) {
+      for (const template of output.templates) if (!found.has(`${template.cluster}/${template.file}`)) found.set(`${template.cluster}/${template.file}`, template);
+    }
+  }
+  return [...found.values()];
+}
+
+function accountNote(walkthrough: Walkthrough, template: TemplateFile): string {
+  if (walkthrough.clusters.length < 2) return '';
+  return `   # the ${walkthrough.clusters.find((c) => c.name === template.cluster)!.account} account`;
+}
+
+function resourcesOf(walkthrough: Walkthrough, cluster: Cluster) {
+  return walkthrough.steps.flatMap((s) => stateAt(walkthrough, s.name).find((c) => c.name === cluster.name)!.resources);
+}
+
+/** Kong's CRDs (KongPlugin, KongConsumer), where a walkthrough runs Kong: this repository renders Kong itself, not its CRDs. */
+function kongCrdLines(walkthrough: Walkthrough): string[] {
+  const clusters = walkthrough.clusters.filter((c) => resourcesOf(walkthrough, c).some((r) => r.kind === 'KongPlugin' || r.kind === 'KongConsumer'));
+  if (!clusters.length) return [];
+  return [
+    '# Kong’s CRDs (KongPlugin, KongConsumer): this repository renders Kong itself, not its CRDs',
+    'helm repo add kong https://charts.konghq.com && helm repo update',
+    ...clusters.map((c) => `helm show crds kong/kong | kubectl apply --server-side -f -${walkthrough.clusters.length > 1 ? ` --context "$${contextVariable(c)}"` : ''}`),
+  ];
+}
+
+function tracedNamespace(walkthrough: Walkthrough, cluster: Cluster): string | undefined {
+  return ofKind(stateAt(walkthrough).find((c) => c.name === cluster.name)!.resources, 'Workload').find((w) => w.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1')?.metadata.namespace;
+}
+
+export function istioCommands(walkthrough: Walkthrough): TargetCommands {
+  const multi = walkthrough.clusters.length > 1;
+  const contextFlag = (cluster: Cluster, flag: '--context' | '--kube-context') => (multi ? ` ${flag} "$${contextVariable(cluster)}"` : '');
+
+  const install: string[] = ['helm repo add istio https://istio-release.storage.googleapis.com/charts && helm repo update', ...kongCrdLines(walkthrough)];
+  if (multi) {
+    install.push(
+      `# Both clusters trust one root CA: an intermediate CA per cluster, made with the tools of Istio's release`,
+      contextsExport(walkthrough),
+      `curl -L https://istio.io/downloadIstio | ISTIO_VERSION=${ISTIO_VERSION} sh - && export PATH="$PWD/istio-${ISTIO_VERSION}/bin:$PATH"`,
+      `mkdir -p istio-${ISTIO_VERSION}/certs && cd istio-${ISTIO_VERSION}/certs`,
+      'make -f ../tools/certs/Makefile.selfsigned.mk root-ca',
+      ...walkthrough.clusters.flatMap((c) => [
+        `make -f ../tools/certs/Makefile.selfsigned.mk ${c.name}-cacerts`,
+        `kubectl --context "$${contextVariable(c)}" create namespace istio-system`,
+        `kubectl --context "$${contextVariable(c)}" label namespace istio-system topology.istio.io/network=${istioNetwork(c)}   # the network istiod puts this cluster's workloads on`,
+        `kubectl --context "$${contextVariable(c)}" -n istio-system create secret generic cacerts --from-file=${c.name}/ca-cert.pem --from-file=${c.name}/ca-key.pem --from-file=${c.name}/root-cert.pem --from-file=${c.name}/cert-chain.pem`,
+      ]),
+      'cd ../..',
+    );
+  }
+  for (const cluster of walkthrough.clusters) {
+    const folder = targetFolder(walkthrough, 'istio', cluster);
+    install.push(
+      ...(multi ? [`# The ${cluster.name} cluster`] : []),
+      `helm install istio-base istio/base -n istio-system --create-namespace --version ${ISTIO_VERSION} --set defaultRevision=default${contextFlag(cluster, '--kube-context')}`,
+      `helm install istiod istio/istiod -n istio-system --version ${ISTIO_VERSION} -f ${folder}/istiod-values.yaml --wait${contextFlag(cluster, '--kube-context')}`,
+    );
+  }
+
+  const deploy: string[] = [];
+  const stacks = stacksInOrder(walkthrough, ISTIO_TARGET);
+  if (stacks.length) {
+    deploy.push(`# AWS resources (CloudFormation), in this order${multi ? ', each with its account’s credentials' : ''}`, ...stacks.map((t) => `${templateDeployCommand(walkthrough, 'istio', t)}${accountNote(walkthrough, t)}`));
+  }
+  for (const cluster of walkthrough.clusters) {
+    const folder = targetFolder(walkthrough, 'istio', cluster);
+    if (multi) deploy.push(`# ---- ${cluster.title}${contextNote(walkthrough, cluster)}`);
+    deploy.push(`# Your account, region and registry, once: edit ${folder}/settings/settings.env`, ...imageLines(walkthrough, cluster, folder));
+    const traced = tracedNamespace(walkthrough, cluster);
+    if (traced) {
+      deploy.push(
+        '# The collector’s IAM role (IRSA), and CloudWatch Transaction Search, which X-Ray’s OTLP endpoint needs (once per account)',
+        `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace ${traced} --name ${COLLECTOR} --role-name ${collectorRoleName(walkthrough)} --role-only ${ADOT_MANAGED_POLICIES.map((p) => `--attach-policy-arn ${p}`).join(' ')} --approve`,
+        'aws xray update-trace-segment-destination --destination CloudWatchLogs   # after the logs resource policy the Transaction Search guide gives',
+      );
+    }
+    deploy.push(`kubectl apply -k ${folder}`);
+  }
+  if (multi) {
+    const [a, b] = walkthrough.clusters as [Cluster, Cluster];
+    deploy.push(
+      '# Each control plane reads the other cluster’s Services (needs both clusters’ credentials)',
+      `istioctl create-remote-secret --context="$${contextVariable(a)}" --name=${a.name} | kubectl apply -f - --context="$${contextVariable(b)}"`,
+      `istioctl create-remote-secret --context="$${contextVariable(b)}" --name=${b.name} | kubectl apply -f - --context="$${contextVariable(a)}"`,
+    );
+  }
+
+  const clean: string[] = [];
+  for (const cluster of [...walkthrough.clusters].reverse()) {
+    if (multi) clean.push(`# ---- ${cluster.title}`);
+    clean.push(
+      ...deleteLines(walkthrough, ISTIO_TARGET, cluster),
+      `helm uninstall istiod -n istio-system${contextFlag(cluster, '--kube-context')} && helm uninstall istio-base -n istio-system${contextFlag(cluster, '--kube-context')}`,
+      `kubectl delete namespace istio-system${contextFlag(cluster, '--context')}`,
+    );
+    const traced = tracedNamespace(walkthrough, cluster);
+    if (traced) clean.push(`eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace ${traced} --name ${COLLECTOR}`);
+  }
+  if (stacks.length) {
+    clean.push('# AWS resources, newest first', ...[...stacks].reverse().map((t) => `aws cloudformation delete-stack --stack-name ${t.stackName}${accountNote(walkthrough, t)}`));
+  }
+  return { install, deploy, clean };
+}
+
+interface CrossAccountRecord {
+  caller: Cluster;
+  owner: Cluster;
+  host: string;
+  namespace: string;
+  route: string;
+}
+
+/** The Lattice services a cluster calls that another account's controller made: ExternalDNS only sees its own cluster, so their records are added by hand. */
+function crossAccountRecords(walkthrough: Walkthrough): CrossAccountRecord[] {
+  const records: CrossAccountRecord[] = [];
+  for (const cluster of walkthrough.clusters) {
+    const graph = new MeshGraph(walkthrough, cluster.name, stateAt(walkthrough).find((c) => c.name === cluster.name)!.resources, stateAt(walkthrough));
+    for (const node of graph.nodes) {
+      for (const backend of graph.backendsOf(node).filter((b) => b.graph.cluster !== cluster.name)) {
+        const owner = walkthrough.clusters.find((c) => c.name === backend.graph.cluster)!;
+        records.push({ caller: cluster, owner, host: latticeHost(walkthrough, backend.vs), namespace: backend.vs.metadata.namespace!, route: backend.vs.metadata.name });
+      }
+    }
+  }
+  return records;
+}
+
+function recordLines(walkthrough: Walkthrough, record: CrossAccountRecord, action: 'UPSERT' | 'DELETE'): string[] {
+  return [
+    `LATTICE_NAME=$(kubectl --context "$${contextVariable(record.owner)}" -n ${record.namespace} get httproute ${record.route} -o jsonpath='{.metadata.annotations.application-networking\\.k8s\\.aws/lattice-assigned-domain-name}')`,
+    `# with the ${record.caller.account} account’s credentials: the zone is that account’s`,
+    `aws route53 change-resource-record-sets --hosted-zone-id "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns HostedZoneId)" --change-batch '{"Changes":[{"Action":"${action}","ResourceRecordSet":{"Name":"${record.host}","Type":"CNAME","TTL":300,"ResourceRecords":[{"Value":"'"$LATTICE_NAME"'"}]}}]}'`,
+  ];
+}
+
+/** The account that shares the service network (it goes first: the other accepts the share). */
+function networkOwnerCluster(walkthrough: Walkthrough): Cluster | undefined {
+  if (walkthrough.clusters.length < 2) return undefined;
+  return walkthrough.clusters.find((c) => stateAt(walkthrough).find((s) => s.name === c.name)!.resources.some((r) => r.kind === 'ResourceShare'));
+}
+
+function runsExternalDns(walkthrough: Walkthrough, cluster: Cluster): boolean {
+  return stacksInOrder(walkthrough, LATTICE_TARGET).some((t) => t.cluster === cluster.name && t.file === 'cloudformation/dns.yaml');
+}
+
+export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
+  const multi = walkthrough.clusters.length > 1;
+  const domain = latticeDomain(walkthrough);
+  const owner = networkOwnerCluster(walkthrough);
+  const records = crossAccountRecords(walkthrough);
+
+  const install: string[] = [
+    ...(multi ? [contextsExport(walkthrough), '# In each cluster, kubectl’s context set to it:'] : []),
+    `kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
+    `helm install gateway-api-controller oci://public.ecr.aws/aws-application-networking-k8s/aws-gateway-controller-chart --version=${LATTICE_CONTROLLER_VERSION} --namespace aws-application-networking-system --create-namespace --set serviceAccount.name=gateway-api-controller --set installExternalDNSCRD=true`,
+    `kubectl apply -f https://raw.githubusercontent.com/aws/aws-application-networking-k8s/${LATTICE_CONTROLLER_VERSION}/files/controller-installation/gatewayclass.yaml`,
+    '# Lattice’s addresses reach the pods: the Lattice prefix list into the cluster security group',
+    `PREFIX_LIST=$(aws ec2 describe-managed-prefix-lists --query "PrefixLists[?PrefixListName=='com.amazonaws.$AWS_REGION.vpc-lattice'].PrefixListId" --output text)`,
+    ...walkthrough.clusters.flatMap((cluster) => [
+      `CLUSTER_SG=$(aws eks describe-cluster --name ${cluster.clusterName} --query cluster.resourcesVpcConfig.clusterSecurityGroupId --output text)${multi ? `   # with the ${cluster.account} account's credentials` : ''}`,
+      `aws ec2 authorize-security-group-ingress --group-id "$CLUSTER_SG" --ip-permissions "PrefixListIds=[{PrefixListId=$PREFIX_LIST}],IpProtocol=-1"`,
+    ]),
+    ...kongCrdLines(walkthrough),
+  ];
+
+  const deploy: string[] = [`export ${SHELL.vpc}=<the VPC of the cluster>${multi ? '   # in each cluster’s shell' : ''}`, STACK_OUTPUT_HELPER];
+  const stacks = stacksInOrder(walkthrough, LATTICE_TARGET);
+  for (const cluster of owner ? [owner, ...walkthrough.clusters.filter((c) => c !== owner)] : walkthrough.clusters) {
+    const folder = targetFolder(walkthrough, 'lattice', cluster);
+    if (multi) deploy.push(`# ---- ${cluster.title}${contextNote(walkthrough, cluster)}`);
+    deploy.push(`# Your account, region and registry, once: edit ${folder}/settings/settings.env`, ...imageLines(walkthrough, cluster, folder));
+    const here = stacks.filter((t) => t.cluster === cluster.name);
+    if (here.length) deploy.push('# AWS resources (CloudFormation)', ...here.map((t) => templateDeployCommand(walkthrough, 'lattice', t)));
+    if (runsExternalDns(walkthrough, cluster)) {
+      deploy.push(
+        '# ExternalDNS, writing each HTTPRoute’s name (a DNSEndpoint the controller makes) into the private zone, and removing it with the route',
+        `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns --role-name ${walkthrough.name}-external-dns --attach-policy-arn "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns ExternalDnsPolicyArn)" --approve`,
+        'helm repo add external-dns https://kubernetes-sigs.github.io/external-dns/ && helm repo update',
+        `helm install external-dns external-dns/external-dns --version ${EXTERNAL_DNS_CHART_VERSION} -n external-dns --set serviceAccount.create=false --set serviceAccount.name=external-dns --set provider.name=aws --set policy=sync --set txtOwnerId=${walkthrough.name} --set 'sources={crd}' --set 'domainFilters={${domain}}' --set 'extraArgs={--aws-zone-type=private,--crd-source-apiversion=externaldns.k8s.io/v1alpha1,--crd-source-kind=DNSEndpoint}'`,
+      );
+    }
+    if (owner && cluster !== owner) {
+      deploy.push(
+        `# Accept the service network ${owner.name} shares (its Gateway here has the same name)`,
+        `aws ram accept-resource-share-invitation --resource-share-invitation-arn "$(aws ram get-resource-share-invitations --query "resourceShareInvitations[?status=='PENDING'].resourceShareInvitationArn | [0]" --output text)"`,
+      );
+    }
+    deploy.push(`kubectl apply -k ${folder}`);
+  }
+  for (const record of records) {
+    deploy.push(`# ---- The ${record.owner.name} account’s controller named the Lattice service ${record.host}; the ${record.caller.name} VPC’s zone needs its record (ExternalDNS sees only its own cluster)`, ...recordLines(walkthrough, record, 'UPSERT'));
+  }
+
+  const clean: string[] = [STACK_OUTPUT_HELPER];
+  for (const record of records) clean.push(`# ---- The record added by hand, while the route that names its target still exists`, ...recordLines(walkthrough, record, 'DELETE'));
+  for (const cluster of [...walkthrough.clusters].reverse()) {
+    if (multi) clean.push(`# ---- ${cluster.title}`);
+    clean.push(...deleteLines(walkthrough, LATTICE_TARGET, cluster));
+    if (runsExternalDns(walkthrough, cluster)) {
+      clean.push(
+        '# ExternalDNS removes the deleted routes’ records; the zone must be empty before its stack goes',
+        `until [ "$(aws route53 list-resource-record-sets --hosted-zone-id "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns HostedZoneId)" --query "length(ResourceRecordSets[?Type!='SOA' && Type!='NS'])")" = 0 ]; do sleep 10; done`,
+        'helm uninstall external-dns -n external-dns',
+        `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns`,
+      );
+    }
+    for (const t of stacks.filter((x) => x.cluster === cluster.name).reverse()) clean.push(`aws cloudformation delete-stack --stack-name ${t.stackName}`);
+  }
+  return { install, deploy, clean };
+}
+
+export function serviceConnectCommands(walkthrough: Walkthrough): TargetCommands {
+  const stacks = serviceConnectStacks(walkthrough);
+  const base = stacks.find((s) => s.role === 'base')!;
+  const services = stacks.find((s) => s.role === 'services')!;
+  const apps = walkthrough.clusters.flatMap((c) => appsOf(walkthrough, c));
+  return {
+    install: [],
+    deploy: [...ecsShellSetup(walkthrough), '# Cluster, namespace, roles, log group, security groups', serviceConnectDeployCommand(base), '# The images', ...ecrPushLines(apps), '# Tasks, services and the load balancer', serviceConnectDeployCommand(services)],
+    clean: [
+      ...[services, base].map((s) => `aws cloudformation delete-stack --stack-name ${s.stackName} && aws cloudformation wait stack-delete-complete --stack-name ${s.stackName}`),
+      ...apps.map((app) => `aws ecr delete-repository --repository-name amw/${app} --force`),
+    ],
+  };
+}
+
+export function targetCommands(walkthrough: Walkthrough, target: LiveTarget): TargetCommands {
+  if (target === 'istio') return istioCommands(walkthrough);
+  if (target === 'lattice') return latticeCommands(walkthrough);
+  return serviceConnectCommands(walkthrough);
+}
