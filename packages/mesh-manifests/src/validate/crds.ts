@@ -6,11 +6,12 @@
  * silently drop it and the learner would never know why it had no effect. CEL rules
  * (`x-kubernetes-validations`) are not evaluated here; the lint checks the ones that matter.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
+import { yamlFiles } from './yaml-files.js';
 
 /** The schema sets, each a folder under the schemas directory. */
 export const SCHEMA_SETS = {
@@ -105,16 +106,6 @@ export interface CrdValidator {
 
 interface Crd {
   spec?: { group: string; names: { kind: string }; versions: { name: string; served?: boolean; schema?: { openAPIV3Schema: Schema } }[] };
-}
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return yamlFiles(path);
-      return /\.ya?ml$/.test(entry) ? [path] : [];
-    });
 }
 
 function newAjv(): Ajv {

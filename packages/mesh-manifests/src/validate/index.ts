@@ -4,13 +4,14 @@
  * controller, Kong's objects); kustomizations, Helm values and CloudFormation templates are
  * skipped here (kustomize, the lint and the CloudFormation checks read them).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KONG_API_VERSION } from '../model/kubernetes.js';
 import { SCHEMA_SETS, schemaSetOf, type CrdValidator } from './crds.js';
 import { validateKongCredentials, validateKongObject } from './kong.js';
 import { validateKubernetesObject } from './kubernetes.js';
+import { yamlFiles } from './yaml-files.js';
 
 export { crdDirectoryExists, defaultCrdDirectory, loadAppMeshValidator, type AppMeshValidator } from './appmesh-crds.js';
 export { availableSchemaSets, defaultSchemasDirectory, loadCrdValidator, SCHEMA_SETS, schemaSetOf, type CrdValidator, type SchemaSet } from './crds.js';
@@ -20,16 +21,6 @@ export { isKubernetesBuiltin, validateKubernetesObject } from './kubernetes.js';
 export interface LoadedObject {
   file: string;
   object: Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
-}
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return yamlFiles(path);
-      return /\.ya?ml$/.test(entry) ? [path] : [];
-    });
 }
 
 /** Kubernetes objects of a tree, without kustomizations and CloudFormation templates. */

@@ -208,8 +208,9 @@ function networkOwnerCluster(walkthrough: Walkthrough): Cluster | undefined {
   return walkthrough.clusters.find((c) => stateAt(walkthrough).find((s) => s.name === c.name)!.resources.some((r) => r.kind === 'ResourceShare'));
 }
 
-function runsExternalDns(walkthrough: Walkthrough, cluster: Cluster): boolean {
-  return stacksInOrder(walkthrough, LATTICE_TARGET).some((t) => t.cluster === cluster.name && t.file === 'cloudformation/dns.yaml');
+/** ExternalDNS runs where the private zone is: in the cluster whose VPC calls the Lattice services. */
+function runsExternalDns(stacks: readonly TemplateFile[], cluster: Cluster): boolean {
+  return stacks.some((t) => t.cluster === cluster.name && t.file === 'cloudformation/dns.yaml');
 }
 
 export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
@@ -240,7 +241,7 @@ export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
     deploy.push(`# Your account, region and registry, once: edit ${folder}/settings/settings.env`, ...imageLines(walkthrough, cluster, folder));
     const here = stacks.filter((t) => t.cluster === cluster.name);
     if (here.length) deploy.push('# AWS resources (CloudFormation)', ...here.map((t) => templateDeployCommand(walkthrough, 'lattice', t)));
-    if (runsExternalDns(walkthrough, cluster)) {
+    if (runsExternalDns(stacks, cluster)) {
       deploy.push(
         '# ExternalDNS, writing each HTTPRoute’s name (a DNSEndpoint the controller makes) into the private zone, and removing it with the route',
         `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns --role-name ${walkthrough.name}-external-dns --attach-policy-arn "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns ExternalDnsPolicyArn)" --approve`,
@@ -265,7 +266,7 @@ export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
   for (const cluster of [...walkthrough.clusters].reverse()) {
     if (multi) clean.push(`# ---- ${cluster.title}`);
     clean.push(...deleteLines(walkthrough, LATTICE_TARGET, cluster));
-    if (runsExternalDns(walkthrough, cluster)) {
+    if (runsExternalDns(stacks, cluster)) {
       clean.push(
         '# ExternalDNS removes the deleted routes’ records; the zone must be empty before its stack goes',
         `until [ "$(aws route53 list-resource-record-sets --hosted-zone-id "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns HostedZoneId)" --query "length(ResourceRecordSets[?Type!='SOA' && Type!='NS'])")" = 0 ]; do sleep 10; done`,

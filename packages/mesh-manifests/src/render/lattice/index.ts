@@ -389,7 +389,7 @@ function emitServices(context: Context, services: readonly Service[], called: re
   }
 }
 
-/** The Services of the nodes that listen for HTTP: each is a Lattice target group once a route sends to it. */
+/** The Services of the nodes that listen for HTTP, with the nodes behind each. */
 function httpNodeServices(graph: MeshGraph): Map<string, { service: Service; nodes: VirtualNode[] }> {
   const found = new Map<string, { service: Service; nodes: VirtualNode[] }>();
   for (const node of graph.nodes) {
@@ -402,15 +402,16 @@ function httpNodeServices(graph: MeshGraph): Map<string, { service: Service; nod
 }
 
 /**
- * A TargetGroupPolicy for every HTTP node's Service, at every step (a later step may not remove
- * what an earlier one applied): the node's own health check where App Mesh had one, else none —
- * Lattice's default (GET / expecting 200) would take targets whose app answers / otherwise out of
- * service, where App Mesh checked nothing.
+ * A TargetGroupPolicy for the Service of every node a route sends to at any step (a later step may
+ * not remove what an earlier one applied): the node's own health check where App Mesh had one, else
+ * none — Lattice's default (GET / expecting 200) would take targets whose app answers / otherwise
+ * out of service, where App Mesh checked nothing.
  */
 function emitHealthChecks(context: Context): void {
   const { graph, cluster } = context;
   const targeted = context.targets;
   for (const { service, nodes } of httpNodeServices(graph).values()) {
+    if (!nodes.some((n) => targeted.has(nodeKey(n)))) continue;
     const checked = nodes.flatMap((node) => (node.spec.listeners ?? []).flatMap((listener, i) => (listener.healthCheck ? [{ node, i, check: listener.healthCheck }] : [])));
     const h = checked[0]?.check;
     const object = emit(
