@@ -82,8 +82,28 @@ describe('guides', () => {
     }
     for (const stack of deploy.flatMap((l) => /^aws cloudformation deploy --stack-name (\S+)/.exec(l)?.[1] ?? [])) expect(clean.join('\n'), stack).toContain(`delete-stack --stack-name ${stack}`);
     const folders = [...new Set(files.filter((f) => f.endsWith('/kustomization.yaml')).map((f) => f.slice(0, -'/kustomization.yaml'.length)))];
-    for (const folder of folders.filter((f) => !f.includes('/steps/') && !f.endsWith('/settings'))) expect(deploy, folder).toContain(`kubectl apply -k ${folder}`);
-    for (const folder of folders.filter((f) => !f.endsWith('/settings'))) expect(clean, folder).toContain(`kubectl delete -k ${folder} --ignore-not-found`);
+    // Where a walkthrough spans two clusters, each command names its cluster's context.
+    const context = w.clusters.length > 1 ? / --context "\$[A-Z]+_CONTEXT"$/ : /^$/;
+    const has = (lines: readonly string[], command: string) => lines.some((l) => l.startsWith(command) && context.test(l.slice(command.length)));
+    for (const folder of folders.filter((f) => !f.includes('/steps/') && !f.endsWith('/settings'))) expect(has(deploy, `kubectl apply -k ${folder}`), folder).toBe(true);
+    for (const folder of folders.filter((f) => !f.endsWith('/settings'))) expect(has(clean, `kubectl delete -k ${folder} --ignore-not-found`), folder).toBe(true);
+  });
+
+  it.each(liveTargetPairs)('%s on %s: sets every shell variable its commands use, in the install-and-deploy shell and in the clean-up shell', (name, target) => {
+    const { install, deploy, clean } = targetCommands(getWalkthrough(name), target);
+    const unset = (lines: readonly string[]) => {
+      const known = new Set(['PWD', 'PATH']);
+      const missing: string[] = [];
+      for (const line of lines) {
+        if (line.startsWith('#')) continue;
+        // A line may set a variable before it reads it (`until X=$(…) && [ -n "$X" ]`).
+        for (const [, set] of line.matchAll(/(?:^|[\s;(]|export )([A-Z_][A-Z0-9_]*)=/g)) known.add(set!);
+        for (const [, used] of line.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)/g)) if (!known.has(used!)) missing.push(`${used} in: ${line.slice(0, 80)}`);
+      }
+      return missing;
+    };
+    expect(unset([...install, ...deploy])).toEqual([]);
+    expect(unset(clean)).toEqual([]);
   });
 
   it('deletes one folder per kubectl delete, newest first: kubectl takes a single -k', () => {

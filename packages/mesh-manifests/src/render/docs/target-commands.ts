@@ -38,6 +38,24 @@ function contextVariable(cluster: Cluster): string {
   return `${cluster.name.toUpperCase()}_CONTEXT`;
 }
 
+/** kubectl's (or helm's) flag naming a cluster's context, where a walkthrough spans two: a command in the wrong cluster would change the other. */
+export function contextFlag(walkthrough: Walkthrough, cluster: Cluster, flag: '--context' | '--kube-context' = '--context'): string {
+  return walkthrough.clusters.length > 1 ? ` ${flag} "$${contextVariable(cluster)}"` : '';
+}
+
+/** The region and account a cluster's settings hold, for commands that name them. */
+function settingsExports(walkthrough: Walkthrough, target: 'istio' | 'lattice', cluster: Cluster): string[] {
+  const file = `${targetFolder(walkthrough, target, cluster)}/settings/settings.env`;
+  return [
+    `# Your region, account and registry, once: edit ${file}`,
+    `export AWS_REGION=$(sed -n "s/^AWS_REGION=//p" ${file}) AWS_ACCOUNT_ID=$(sed -n "s/^AWS_ACCOUNT_ID=//p" ${file})`,
+  ];
+}
+
+function oidcProvider(cluster: Cluster): string {
+  return `eksctl utils associate-iam-oidc-provider --cluster ${cluster.clusterName} --approve   # IAM roles for service accounts (IRSA), once per cluster`;
+}
+
 function contextsExport(walkthrough: Walkthrough): string {
   return `export ${walkthrough.clusters.map((c) => `${contextVariable(c)}=<kubectl context of the ${c.name} cluster>`).join(' ')}`;
 }
@@ -55,10 +73,10 @@ function imageLines(walkthrough: Walkthrough, cluster: Cluster, folder: string):
 }
 
 /** One delete per folder, newest step first, so nothing a later step made is left behind. */
-export function deleteLines(walkthrough: Walkthrough, target: KubernetesTarget, cluster: Cluster): string[] {
+export function deleteLines(walkthrough: Walkthrough, target: KubernetesTarget, cluster: Cluster, flags = ''): string[] {
   return applyFolders(walkthrough, target, cluster)
     .reverse()
-    .map((folder) => `kubectl delete -k ${folder} --ignore-not-found`);
+    .map((folder) => `kubectl delete -k ${folder} --ignore-not-found${flags}`);
 }
 
 /** Every CloudFormation stack of a target, in the order the renderer made them (a stack before the one that needs its outputs). */
@@ -88,7 +106,23 @@ function kongCrdLines(walkthrough: Walkthrough): string[] {
   return [
     '# Kong’s CRDs (KongPlugin, KongConsumer): this repository renders Kong itself, not its CRDs',
     'helm repo add kong https://charts.konghq.com && helm repo update',
-    ...clusters.map((c) => `helm show crds kong/kong | kubectl apply --server-side -f -${walkthrough.clusters.length > 1 ? ` --context "$${contextVariable(c)}"` : ''}`),
+    ...clusters.map((c) => `helm show crds kong/kong | kubectl apply --server-side -f -${contextFlag(walkthrough, c)}`),
+  ];
+}
+
+function kongCrdDeleteLines(walkthrough: Walkthrough, cluster: Cluster): string[] {
+  if (!resourcesOf(walkthrough, cluster).some((r) => r.kind === 'KongPlugin' || r.kind === 'KongConsumer')) return [];
+  return [`helm show crds kong/kong | kubectl delete -f - --ignore-not-found${contextFlag(walkthrough, cluster)}`];
+}
+
+/** CloudWatch Transaction Search, which X-Ray's OTLP endpoint needs: X-Ray may write spans to CloudWatch Logs, then spans go there (the whole account). */
+function transactionSearchLines(): string[] {
+  const arn = (service: string, rest: string) => `arn:aws:${service}:'"$AWS_REGION"':'"$AWS_ACCOUNT_ID"':${rest}`;
+  const policy = `{"Version":"2012-10-17","Statement":[{"Sid":"TransactionSearchXRayAccess","Effect":"Allow","Principal":{"Service":"xray.amazonaws.com"},"Action":"logs:PutLogEvents","Resource":["${arn('logs', 'log-group:aws/spans:*')}","${arn('logs', 'log-group:/aws/application-signals/data:*')}"],"Condition":{"ArnLike":{"aws:SourceArn":"${arn('xray', '*')}"},"StringEquals":{"aws:SourceAccount":"'"$AWS_ACCOUNT_ID"'"}}}]}`;
+  return [
+    '# CloudWatch Transaction Search, which X-Ray’s OTLP endpoint needs (once per account: it sends all of the account’s spans to CloudWatch Logs)',
+    `aws logs put-resource-policy --policy-name TransactionSearchAccess --policy-document '${policy}'`,
+    'aws xray update-trace-segment-destination --destination CloudWatchLogs',
   ];
 }
 
@@ -96,9 +130,22 @@ function tracedNamespace(walkthrough: Walkthrough, cluster: Cluster): string | u
   return ofKind(stateAt(walkthrough).find((c) => c.name === cluster.name)!.resources, 'Workload').find((w) => w.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1')?.metadata.namespace;
 }
 
+/** The cluster the checks call (its entries' load balancers), where a walkthrough spans two. */
+function checkedCluster(walkthrough: Walkthrough): Cluster | undefined {
+  if (walkthrough.clusters.length < 2) return undefined;
+  const names = new Set(walkthrough.entries.map((e) => e.cluster ?? walkthrough.clusters[0]!.name));
+  return names.size === 1 ? walkthrough.clusters.find((c) => names.has(c.name)) : undefined;
+}
+
+function useContextForChecks(walkthrough: Walkthrough): string[] {
+  const cluster = checkedCluster(walkthrough);
+  return cluster ? [`kubectl config use-context "$${contextVariable(cluster)}"   # the checks call the ${cluster.name} cluster`] : [];
+}
+
 export function istioCommands(walkthrough: Walkthrough): TargetCommands {
   const multi = walkthrough.clusters.length > 1;
-  const contextFlag = (cluster: Cluster, flag: '--context' | '--kube-context') => (multi ? ` ${flag} "$${contextVariable(cluster)}"` : '');
+  const kube = (c: Cluster) => contextFlag(walkthrough, c);
+  const helm = (c: Cluster) => contextFlag(walkthrough, c, '--kube-context');
 
   const install: string[] = ['helm repo add istio https://istio-release.storage.googleapis.com/charts && helm repo update', ...kongCrdLines(walkthrough)];
   if (multi) {
@@ -110,19 +157,20 @@ export function istioCommands(walkthrough: Walkthrough): TargetCommands {
       'make -f ../tools/certs/Makefile.selfsigned.mk root-ca',
       ...walkthrough.clusters.flatMap((c) => [
         `make -f ../tools/certs/Makefile.selfsigned.mk ${c.name}-cacerts`,
-        `kubectl --context "$${contextVariable(c)}" create namespace istio-system`,
-        `kubectl --context "$${contextVariable(c)}" label namespace istio-system topology.istio.io/network=${istioNetwork(c)}   # the network istiod puts this cluster's workloads on`,
-        `kubectl --context "$${contextVariable(c)}" -n istio-system create secret generic cacerts --from-file=${c.name}/ca-cert.pem --from-file=${c.name}/ca-key.pem --from-file=${c.name}/root-cert.pem --from-file=${c.name}/cert-chain.pem`,
+        `kubectl create namespace istio-system${kube(c)}`,
+        `kubectl label namespace istio-system topology.istio.io/network=${istioNetwork(c)}${kube(c)}   # the network istiod puts this cluster's workloads on`,
+        `kubectl -n istio-system create secret generic cacerts --from-file=${c.name}/ca-cert.pem --from-file=${c.name}/ca-key.pem --from-file=${c.name}/root-cert.pem --from-file=${c.name}/cert-chain.pem${kube(c)}`,
       ]),
       'cd ../..',
     );
   }
   for (const cluster of walkthrough.clusters) {
     const folder = targetFolder(walkthrough, 'istio', cluster);
+    if (multi) install.push(`# The ${cluster.name} cluster`);
+    if (tracedNamespace(walkthrough, cluster)) install.push(oidcProvider(cluster));
     install.push(
-      ...(multi ? [`# The ${cluster.name} cluster`] : []),
-      `helm install istio-base istio/base -n istio-system --create-namespace --version ${ISTIO_VERSION} --set defaultRevision=default${contextFlag(cluster, '--kube-context')}`,
-      `helm install istiod istio/istiod -n istio-system --version ${ISTIO_VERSION} -f ${folder}/istiod-values.yaml --wait${contextFlag(cluster, '--kube-context')}`,
+      `helm install istio-base istio/base -n istio-system --create-namespace --version ${ISTIO_VERSION} --set defaultRevision=default${helm(cluster)}`,
+      `helm install istiod istio/istiod -n istio-system --version ${ISTIO_VERSION} -f ${folder}/istiod-values.yaml --wait${helm(cluster)}`,
     );
   }
 
@@ -134,16 +182,16 @@ export function istioCommands(walkthrough: Walkthrough): TargetCommands {
   for (const cluster of walkthrough.clusters) {
     const folder = targetFolder(walkthrough, 'istio', cluster);
     if (multi) deploy.push(`# ---- ${cluster.title}${contextNote(walkthrough, cluster)}`);
-    deploy.push(`# Your account, region and registry, once: edit ${folder}/settings/settings.env`, ...imageLines(walkthrough, cluster, folder));
+    deploy.push(...settingsExports(walkthrough, 'istio', cluster), ...imageLines(walkthrough, cluster, folder));
     const traced = tracedNamespace(walkthrough, cluster);
     if (traced) {
       deploy.push(
-        '# The collector’s IAM role (IRSA), and CloudWatch Transaction Search, which X-Ray’s OTLP endpoint needs (once per account)',
+        '# The collector’s IAM role (IRSA)',
         `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace ${traced} --name ${COLLECTOR} --role-name ${collectorRoleName(walkthrough)} --role-only ${ADOT_MANAGED_POLICIES.map((p) => `--attach-policy-arn ${p}`).join(' ')} --approve`,
-        'aws xray update-trace-segment-destination --destination CloudWatchLogs   # after the logs resource policy the Transaction Search guide gives',
+        ...transactionSearchLines(),
       );
     }
-    deploy.push(`kubectl apply -k ${folder}`);
+    deploy.push(`kubectl apply -k ${folder}${kube(cluster)}`);
   }
   if (multi) {
     const [a, b] = walkthrough.clusters as [Cluster, Cluster];
@@ -151,23 +199,32 @@ export function istioCommands(walkthrough: Walkthrough): TargetCommands {
       '# Each control plane reads the other cluster’s Services (needs both clusters’ credentials)',
       `istioctl create-remote-secret --context="$${contextVariable(a)}" --name=${a.name} | kubectl apply -f - --context="$${contextVariable(b)}"`,
       `istioctl create-remote-secret --context="$${contextVariable(b)}" --name=${b.name} | kubectl apply -f - --context="$${contextVariable(a)}"`,
+      ...useContextForChecks(walkthrough),
     );
   }
 
-  const clean: string[] = [];
+  const clean: string[] = multi ? [contextsExport(walkthrough)] : [];
   for (const cluster of [...walkthrough.clusters].reverse()) {
     if (multi) clean.push(`# ---- ${cluster.title}`);
     clean.push(
-      ...deleteLines(walkthrough, ISTIO_TARGET, cluster),
-      `helm uninstall istiod -n istio-system${contextFlag(cluster, '--kube-context')} && helm uninstall istio-base -n istio-system${contextFlag(cluster, '--kube-context')}`,
-      `kubectl delete namespace istio-system${contextFlag(cluster, '--context')}`,
+      ...deleteLines(walkthrough, ISTIO_TARGET, cluster, kube(cluster)),
+      `helm uninstall istiod -n istio-system${helm(cluster)} && helm uninstall istio-base -n istio-system${helm(cluster)}`,
+      `kubectl delete namespace istio-system${kube(cluster)}`,
+      `kubectl get crd -o name${kube(cluster)} | grep '\\.istio\\.io$' | xargs -r kubectl delete${kube(cluster)}   # Helm keeps Istio's CRDs`,
+      ...kongCrdDeleteLines(walkthrough, cluster),
     );
     const traced = tracedNamespace(walkthrough, cluster);
-    if (traced) clean.push(`eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace ${traced} --name ${COLLECTOR}`);
+    if (traced) {
+      clean.push(
+        `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace ${traced} --name ${COLLECTOR} --wait`,
+        '# Transaction Search stays on for the account; to send spans to X-Ray again: aws xray update-trace-segment-destination --destination XRay',
+      );
+    }
   }
   if (stacks.length) {
     clean.push('# AWS resources, newest first', ...[...stacks].reverse().map((t) => `aws cloudformation delete-stack --stack-name ${t.stackName}${accountNote(walkthrough, t)}`));
   }
+  if (multi) clean.push(`rm -rf istio-${ISTIO_VERSION}   # Istio's release, with the root CA's key`);
   return { install, deploy, clean };
 }
 
@@ -195,8 +252,9 @@ function crossAccountRecords(walkthrough: Walkthrough): CrossAccountRecord[] {
 }
 
 function recordLines(walkthrough: Walkthrough, record: CrossAccountRecord, action: 'UPSERT' | 'DELETE'): string[] {
+  const read = `LATTICE_NAME=$(kubectl --context "$${contextVariable(record.owner)}" -n ${record.namespace} get httproute ${record.route} -o jsonpath='{.metadata.annotations.application-networking\\.k8s\\.aws/lattice-assigned-domain-name}')`;
   return [
-    `LATTICE_NAME=$(kubectl --context "$${contextVariable(record.owner)}" -n ${record.namespace} get httproute ${record.route} -o jsonpath='{.metadata.annotations.application-networking\\.k8s\\.aws/lattice-assigned-domain-name}')`,
+    action === 'UPSERT' ? `until ${read} && [ -n "$LATTICE_NAME" ]; do sleep 10; done   # the controller writes the name once the Lattice service exists` : read,
     `# with the ${record.caller.account} account’s credentials: the zone is that account’s`,
     `aws route53 change-resource-record-sets --hosted-zone-id "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns HostedZoneId)" --change-batch '{"Changes":[{"Action":"${action}","ResourceRecordSet":{"Name":"${record.host}","Type":"CNAME","TTL":300,"ResourceRecords":[{"Value":"'"$LATTICE_NAME"'"}]}}]}'`,
   ];
@@ -213,32 +271,53 @@ function runsExternalDns(stacks: readonly TemplateFile[], cluster: Cluster): boo
   return stacks.some((t) => t.cluster === cluster.name && t.file === 'cloudformation/dns.yaml');
 }
 
+const LATTICE_RELEASE_FILES = `https://raw.githubusercontent.com/aws/aws-application-networking-k8s/${LATTICE_CONTROLLER_VERSION}/files/controller-installation`;
+const GATEWAY_API_INSTALL = `https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`;
+
+function latticeControllerPolicy(cluster: Cluster): string {
+  return `${cluster.clusterName}-lattice-controller`;
+}
+
+function latticePrefixListRule(cluster: Cluster, verb: 'authorize' | 'revoke'): string[] {
+  return [
+    `PREFIX_LIST=$(aws ec2 describe-managed-prefix-lists --query "PrefixLists[?PrefixListName=='com.amazonaws.$AWS_REGION.vpc-lattice'].PrefixListId" --output text)`,
+    `CLUSTER_SG=$(aws eks describe-cluster --name ${cluster.clusterName} --query cluster.resourcesVpcConfig.clusterSecurityGroupId --output text)`,
+    `aws ec2 ${verb}-security-group-ingress --group-id "$CLUSTER_SG" --ip-permissions "PrefixListIds=[{PrefixListId=$PREFIX_LIST}],IpProtocol=-1"`,
+  ];
+}
+
 export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
   const multi = walkthrough.clusters.length > 1;
+  const kube = (c: Cluster) => contextFlag(walkthrough, c);
+  const helm = (c: Cluster) => contextFlag(walkthrough, c, '--kube-context');
   const domain = latticeDomain(walkthrough);
   const owner = networkOwnerCluster(walkthrough);
   const records = crossAccountRecords(walkthrough);
+  const stacks = stacksInOrder(walkthrough, LATTICE_TARGET);
 
-  const install: string[] = [
-    ...(multi ? [contextsExport(walkthrough), '# In each cluster, kubectl’s context set to it:'] : []),
-    `kubectl apply --server-side -f https://github.com/kubernetes-sigs/gateway-api/releases/download/${GATEWAY_API_VERSION}/standard-install.yaml`,
-    `helm install gateway-api-controller oci://public.ecr.aws/aws-application-networking-k8s/aws-gateway-controller-chart --version=${LATTICE_CONTROLLER_VERSION} --namespace aws-application-networking-system --create-namespace --set serviceAccount.name=gateway-api-controller --set installExternalDNSCRD=true`,
-    `kubectl apply -f https://raw.githubusercontent.com/aws/aws-application-networking-k8s/${LATTICE_CONTROLLER_VERSION}/files/controller-installation/gatewayclass.yaml`,
-    '# Lattice’s addresses reach the pods: the Lattice prefix list into the cluster security group',
-    `PREFIX_LIST=$(aws ec2 describe-managed-prefix-lists --query "PrefixLists[?PrefixListName=='com.amazonaws.$AWS_REGION.vpc-lattice'].PrefixListId" --output text)`,
-    ...walkthrough.clusters.flatMap((cluster) => [
-      `CLUSTER_SG=$(aws eks describe-cluster --name ${cluster.clusterName} --query cluster.resourcesVpcConfig.clusterSecurityGroupId --output text)${multi ? `   # with the ${cluster.account} account's credentials` : ''}`,
-      `aws ec2 authorize-security-group-ingress --group-id "$CLUSTER_SG" --ip-permissions "PrefixListIds=[{PrefixListId=$PREFIX_LIST}],IpProtocol=-1"`,
-    ]),
-    ...kongCrdLines(walkthrough),
-  ];
+  const install: string[] = [...(multi ? [contextsExport(walkthrough)] : [])];
+  for (const cluster of walkthrough.clusters) {
+    if (multi) install.push(`# ---- ${cluster.title} (the ${cluster.account} account’s credentials)`);
+    install.push(
+      ...settingsExports(walkthrough, 'lattice', cluster),
+      oidcProvider(cluster),
+      `kubectl apply --server-side -f ${GATEWAY_API_INSTALL}${kube(cluster)}`,
+      '# The controller, with the IAM policy of its release on its service account',
+      `aws iam create-policy --policy-name ${latticeControllerPolicy(cluster)} --policy-document "$(curl -fsSL ${LATTICE_RELEASE_FILES}/recommended-inline-policy.json)"`,
+      `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace aws-application-networking-system --name gateway-api-controller --attach-policy-arn "arn:aws:iam::$AWS_ACCOUNT_ID:policy/${latticeControllerPolicy(cluster)}" --approve`,
+      `helm install gateway-api-controller oci://public.ecr.aws/aws-application-networking-k8s/aws-gateway-controller-chart --version=${LATTICE_CONTROLLER_VERSION} --namespace aws-application-networking-system --set serviceAccount.create=false --set serviceAccount.name=gateway-api-controller --set installExternalDNSCRD=true${helm(cluster)}`,
+      `kubectl apply -f ${LATTICE_RELEASE_FILES}/gatewayclass.yaml${kube(cluster)}`,
+      '# Lattice’s addresses reach the pods: the Lattice prefix list into the cluster security group',
+      ...latticePrefixListRule(cluster, 'authorize'),
+    );
+  }
+  install.push(...kongCrdLines(walkthrough));
 
   const deploy: string[] = [`export ${SHELL.vpc}=<the VPC of the cluster>${multi ? '   # in each cluster’s shell' : ''}`, STACK_OUTPUT_HELPER];
-  const stacks = stacksInOrder(walkthrough, LATTICE_TARGET);
   for (const cluster of owner ? [owner, ...walkthrough.clusters.filter((c) => c !== owner)] : walkthrough.clusters) {
     const folder = targetFolder(walkthrough, 'lattice', cluster);
     if (multi) deploy.push(`# ---- ${cluster.title}${contextNote(walkthrough, cluster)}`);
-    deploy.push(`# Your account, region and registry, once: edit ${folder}/settings/settings.env`, ...imageLines(walkthrough, cluster, folder));
+    deploy.push(...settingsExports(walkthrough, 'lattice', cluster), ...imageLines(walkthrough, cluster, folder));
     const here = stacks.filter((t) => t.cluster === cluster.name);
     if (here.length) deploy.push('# AWS resources (CloudFormation)', ...here.map((t) => templateDeployCommand(walkthrough, 'lattice', t)));
     if (runsExternalDns(stacks, cluster)) {
@@ -246,35 +325,47 @@ export function latticeCommands(walkthrough: Walkthrough): TargetCommands {
         '# ExternalDNS, writing each HTTPRoute’s name (a DNSEndpoint the controller makes) into the private zone, and removing it with the route',
         `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns --role-name ${walkthrough.name}-external-dns --attach-policy-arn "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns ExternalDnsPolicyArn)" --approve`,
         'helm repo add external-dns https://kubernetes-sigs.github.io/external-dns/ && helm repo update',
-        `helm install external-dns external-dns/external-dns --version ${EXTERNAL_DNS_CHART_VERSION} -n external-dns --set serviceAccount.create=false --set serviceAccount.name=external-dns --set provider.name=aws --set policy=sync --set txtOwnerId=${walkthrough.name} --set 'sources={crd}' --set 'domainFilters={${domain}}' --set 'extraArgs={--aws-zone-type=private,--crd-source-apiversion=externaldns.k8s.io/v1alpha1,--crd-source-kind=DNSEndpoint}'`,
+        `helm install external-dns external-dns/external-dns --version ${EXTERNAL_DNS_CHART_VERSION} -n external-dns --set serviceAccount.create=false --set serviceAccount.name=external-dns --set provider.name=aws --set policy=sync --set txtOwnerId=${walkthrough.name} --set 'sources={crd}' --set 'domainFilters={${domain}}' --set 'extraArgs={--aws-zone-type=private,--crd-source-apiversion=externaldns.k8s.io/v1alpha1,--crd-source-kind=DNSEndpoint}'${helm(cluster)}`,
       );
     }
     if (owner && cluster !== owner) {
       deploy.push(
-        `# Accept the service network ${owner.name} shares (its Gateway here has the same name)`,
-        `aws ram accept-resource-share-invitation --resource-share-invitation-arn "$(aws ram get-resource-share-invitations --query "resourceShareInvitations[?status=='PENDING'].resourceShareInvitationArn | [0]" --output text)"`,
+        `# Accept the service network ${owner.name} shares (its Gateway here has the same name); within one AWS Organization RAM may have accepted it already`,
+        `INVITATION=$(aws ram get-resource-share-invitations --query "resourceShareInvitations[?status=='PENDING'].resourceShareInvitationArn | [0]" --output text)`,
+        `[ "$INVITATION" = None ] || aws ram accept-resource-share-invitation --resource-share-invitation-arn "$INVITATION"`,
       );
     }
-    deploy.push(`kubectl apply -k ${folder}`);
+    deploy.push(`kubectl apply -k ${folder}${kube(cluster)}`);
   }
   for (const record of records) {
     deploy.push(`# ---- The ${record.owner.name} account’s controller named the Lattice service ${record.host}; the ${record.caller.name} VPC’s zone needs its record (ExternalDNS sees only its own cluster)`, ...recordLines(walkthrough, record, 'UPSERT'));
   }
+  deploy.push(...useContextForChecks(walkthrough));
 
-  const clean: string[] = [STACK_OUTPUT_HELPER];
+  const clean: string[] = [...(multi ? [contextsExport(walkthrough)] : []), STACK_OUTPUT_HELPER];
   for (const record of records) clean.push(`# ---- The record added by hand, while the route that names its target still exists`, ...recordLines(walkthrough, record, 'DELETE'));
   for (const cluster of [...walkthrough.clusters].reverse()) {
-    if (multi) clean.push(`# ---- ${cluster.title}`);
-    clean.push(...deleteLines(walkthrough, LATTICE_TARGET, cluster));
+    if (multi) clean.push(`# ---- ${cluster.title} (the ${cluster.account} account’s credentials)`);
+    clean.push(...settingsExports(walkthrough, 'lattice', cluster).slice(1), ...deleteLines(walkthrough, LATTICE_TARGET, cluster, kube(cluster)));
     if (runsExternalDns(stacks, cluster)) {
       clean.push(
         '# ExternalDNS removes the deleted routes’ records; the zone must be empty before its stack goes',
         `until [ "$(aws route53 list-resource-record-sets --hosted-zone-id "$(${SHELL.outputHelper} ${walkthrough.name}-lattice-dns HostedZoneId)" --query "length(ResourceRecordSets[?Type!='SOA' && Type!='NS'])")" = 0 ]; do sleep 10; done`,
-        'helm uninstall external-dns -n external-dns',
-        `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns`,
+        `helm uninstall external-dns -n external-dns${helm(cluster)}`,
+        `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace external-dns --name external-dns --wait`,
       );
     }
     for (const t of stacks.filter((x) => x.cluster === cluster.name).reverse()) clean.push(`aws cloudformation delete-stack --stack-name ${t.stackName}`);
+    clean.push(
+      '# The controller and the Gateway API, if you installed them for this walkthrough only',
+      `kubectl delete -f ${LATTICE_RELEASE_FILES}/gatewayclass.yaml --ignore-not-found${kube(cluster)}`,
+      `helm uninstall gateway-api-controller -n aws-application-networking-system${helm(cluster)}`,
+      `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace aws-application-networking-system --name gateway-api-controller --wait`,
+      `aws iam delete-policy --policy-arn "arn:aws:iam::$AWS_ACCOUNT_ID:policy/${latticeControllerPolicy(cluster)}"`,
+      `kubectl delete -f ${GATEWAY_API_INSTALL} --ignore-not-found${kube(cluster)}`,
+      ...latticePrefixListRule(cluster, 'revoke'),
+      ...kongCrdDeleteLines(walkthrough, cluster),
+    );
   }
   return { install, deploy, clean };
 }

@@ -19,7 +19,7 @@ import { isTarget, LIVE_TARGETS, liveTargetsOf, targetFolder, targetRoot, TARGET
 import { generatedHeader, type RenderedFile } from '../files.js';
 import { serviceConnectDeployCommand, serviceConnectStacks, TLS_PARAMETER } from '../service-connect/index.js';
 import { checkCommand, checkMarkdown } from './commands.js';
-import { contextNote, deleteLines, EXTERNAL_DNS_CHART_VERSION, istioCommands, KUBERNETES, latticeCommands, serviceConnectCommands, targetCommands } from './target-commands.js';
+import { contextFlag, contextNote, deleteLines, EXTERNAL_DNS_CHART_VERSION, istioCommands, KUBERNETES, latticeCommands, serviceConnectCommands, targetCommands } from './target-commands.js';
 
 type Attributes = Record<string, string>;
 
@@ -59,7 +59,7 @@ function stepsMarkdown(walkthrough: Walkthrough, target: 'istio' | 'lattice', ch
     if (i > 0) {
       const folders = walkthrough.clusters.flatMap((cluster) => {
         const outputs = clusterOutputs(walkthrough, kubernetes, cluster);
-        return outputs[i]!.changed.length ? [`kubectl apply -k ${targetFolder(walkthrough, target, cluster)}/steps/${i}-${step.name}${contextNote(walkthrough, cluster) ? `   # ${cluster.name} cluster` : ''}`] : [];
+        return outputs[i]!.changed.length ? [`kubectl apply -k ${targetFolder(walkthrough, target, cluster)}/steps/${i}-${step.name}${contextFlag(walkthrough, cluster)}`] : [];
       });
       parts.push(folders.length ? sh(folders) : `Nothing changes on ${TARGET_TITLES[target]} at this step.\n`);
     }
@@ -76,7 +76,7 @@ function istioSection(walkthrough: Walkthrough): string {
   const multi = walkthrough.clusters.length > 1;
   const observed = walkthrough.clusters.filter((c) => stateAt(walkthrough).find((s) => s.name === c.name)!.resources.some((r) => r.kind === 'Workload' && (r.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1' || r.spec.proxyEnv?.ENABLE_ENVOY_DOG_STATSD === '1')));
   return [
-    `**You need** ${multi ? 'two EKS clusters' : 'an EKS cluster'} (or any Kubernetes 1.31 or later), kubectl, Helm 3, the AWS CLI${observed.length ? ', eksctl' : ''} and Docker. Istio ${ISTIO_VERSION} is installed with its Helm charts; the values file carries what this walkthrough needs from the control plane${observed.length ? ' (the collector as tracing provider)' : ''}${multi ? ' and each cluster’s place in the mesh (mesh ID, cluster name, network)' : ''}.\n`,
+    `**You need** ${multi ? 'two EKS clusters' : 'an EKS cluster'} (Kubernetes 1.31 or later), kubectl, Helm 3, the AWS CLI${observed.length ? ', eksctl' : ''} and Docker. Istio ${ISTIO_VERSION} is installed with its Helm charts; the values file carries what this walkthrough needs from the control plane${observed.length ? ' (the collector as tracing provider)' : ''}${multi ? ' and each cluster’s place in the mesh (mesh ID, cluster name, network)' : ''}.\n`,
     sh(commands.install),
     '**Deploy.**\n',
     sh(commands.deploy),
@@ -96,7 +96,7 @@ function latticeSection(walkthrough: Walkthrough): string {
   const commands = latticeCommands(walkthrough);
   const multi = walkthrough.clusters.length > 1;
   return [
-    `**You need** ${multi ? 'two EKS clusters' : 'an EKS cluster'} (Kubernetes 1.31 or later), kubectl, Helm 3, the AWS CLI, eksctl and Docker; the Gateway API ${GATEWAY_API_VERSION} CRDs (standard channel) and the AWS Gateway API Controller ${LATTICE_CONTROLLER_VERSION}${multi ? ' in each cluster' : ''}, with the IAM policy of its release given through EKS Pod Identity (https://github.com/aws/aws-application-networking-k8s/blob/${LATTICE_CONTROLLER_VERSION}/docs/guides/deploy.md); and ExternalDNS (chart ${EXTERNAL_DNS_CHART_VERSION}), which writes each Lattice service’s name into the private zone ${latticeDomain(walkthrough)}. Lattice’s addresses must reach the pods: the cluster security group takes the Lattice prefix list. (The controller is built against Gateway API v1.5; the Gateway and HTTPRoute fields rendered here exist unchanged since v1.0.)\n`,
+    `**You need** ${multi ? 'two EKS clusters' : 'an EKS cluster'} (Kubernetes 1.31 or later), kubectl, Helm 3, the AWS CLI, eksctl and Docker. The commands below install the Gateway API ${GATEWAY_API_VERSION} CRDs (standard channel) and the AWS Gateway API Controller ${LATTICE_CONTROLLER_VERSION}${multi ? ' in each cluster' : ''} with the IAM policy of its release on its service account, as its deploy guide does (https://github.com/aws/aws-application-networking-k8s/blob/${LATTICE_CONTROLLER_VERSION}/docs/guides/deploy.md); then ExternalDNS (chart ${EXTERNAL_DNS_CHART_VERSION}), which writes each Lattice service’s name into the private zone ${latticeDomain(walkthrough)}; and they let Lattice’s addresses reach the pods (the Lattice prefix list into the cluster security group). (The controller is built against Gateway API v1.5; the Gateway and HTTPRoute fields rendered here exist unchanged since v1.0.)\n`,
     sh(commands.install),
     '**Deploy.**\n',
     sh(commands.deploy),
