@@ -60,7 +60,7 @@ function contextsExport(walkthrough: Walkthrough): string {
   return `export ${walkthrough.clusters.map((c) => `${contextVariable(c)}=<kubectl context of the ${c.name} cluster>`).join(' ')}`;
 }
 
-export function appsOf(walkthrough: Walkthrough, cluster: Cluster): string[] {
+function appsOf(walkthrough: Walkthrough, cluster: Cluster): string[] {
   return [...new Set(walkthrough.steps.flatMap((s) => ofKind(stateAt(walkthrough, s.name).find((c) => c.name === cluster.name)!.resources, 'Workload').map((w) => w.spec.component)).filter(isOurApp))].sort();
 }
 
