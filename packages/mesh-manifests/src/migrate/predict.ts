@@ -10,7 +10,6 @@
 import type { Check, Entry } from '../model/checks.js';
 import type { VirtualNode, VirtualService } from '../model/appmesh.js';
 import { gatewayPrefixRewrite, rewritePrefix, routeMatches, type RequestFacts } from '../model/routing.js';
-import { selectorMatches } from '../model/state.js';
 import type { Walkthrough } from '../model/walkthrough.js';
 import type { K8sObject } from '../render/eks/output.js';
 import { emitIstio } from '../render/istio/index.js';
@@ -50,7 +49,7 @@ function entryGraph(request: CheckRequest): MeshGraph {
 function gatewayOfEntry(graph: MeshGraph, entry: Extract<Entry, { kind: 'load-balancer' }>) {
   const service = graph.services.find((s) => s.metadata.name === entry.service.name && s.metadata.namespace === entry.service.namespace);
   const workloads = service?.spec.selector
-    ? graph.workloads.filter((w) => w.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector! }, w.spec.podLabels))
+    ? graph.workloadsSelectedBy(service)
     : graph.workloads.filter((w) => w.metadata.name === entry.service.name && w.metadata.namespace === entry.service.namespace);
   for (const workload of workloads) {
     const identity = graph.identityOf(workload);

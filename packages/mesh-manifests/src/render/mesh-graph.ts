@@ -132,10 +132,20 @@ export class MeshGraph {
     return hostname ? this.serviceAt(hostname, node.metadata.namespace) : undefined;
   }
 
+  /** Whether a Service's selector picks a workload's pods (a Service picks only pods of its namespace). */
+  static selects(service: Service, workload: Workload): boolean {
+    return !!service.spec.selector && workload.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector }, workload.spec.podLabels);
+  }
+
+  /** The workloads whose pods a Service selects (none without a selector). */
+  workloadsSelectedBy(service: Service): Workload[] {
+    return this.workloads.filter((w) => MeshGraph.selects(service, w));
+  }
+
   /** The Service that selects every pod of these workloads (and only pods of this namespace). */
   serviceSelectingAll(service: Service | undefined, workloads: readonly Workload[]): boolean {
     if (!service?.spec.selector || !workloads.length) return false;
-    return workloads.every((w) => w.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector! }, w.spec.podLabels));
+    return workloads.every((w) => MeshGraph.selects(service, w));
   }
 
   /** The name clients call a virtual service by (its awsName, else `<name>.<namespace>`). */

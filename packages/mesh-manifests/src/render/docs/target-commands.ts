@@ -100,8 +100,12 @@ function resourcesOf(walkthrough: Walkthrough, cluster: Cluster) {
 }
 
 /** Kong's CRDs (KongPlugin, KongConsumer), where a walkthrough runs Kong: this repository renders Kong itself, not its CRDs. */
+function usesKongCrds(walkthrough: Walkthrough, cluster: Cluster): boolean {
+  return resourcesOf(walkthrough, cluster).some((r) => r.kind === 'KongPlugin' || r.kind === 'KongConsumer');
+}
+
 function kongCrdLines(walkthrough: Walkthrough): string[] {
-  const clusters = walkthrough.clusters.filter((c) => resourcesOf(walkthrough, c).some((r) => r.kind === 'KongPlugin' || r.kind === 'KongConsumer'));
+  const clusters = walkthrough.clusters.filter((c) => usesKongCrds(walkthrough, c));
   if (!clusters.length) return [];
   return [
     '# Kong’s CRDs (KongPlugin, KongConsumer): this repository renders Kong itself, not its CRDs',
@@ -111,7 +115,7 @@ function kongCrdLines(walkthrough: Walkthrough): string[] {
 }
 
 function kongCrdDeleteLines(walkthrough: Walkthrough, cluster: Cluster): string[] {
-  if (!resourcesOf(walkthrough, cluster).some((r) => r.kind === 'KongPlugin' || r.kind === 'KongConsumer')) return [];
+  if (!usesKongCrds(walkthrough, cluster)) return [];
   return [`helm show crds kong/kong | kubectl delete -f - --ignore-not-found${contextFlag(walkthrough, cluster)}`];
 }
 

@@ -16,18 +16,17 @@ import { keyOf, type TranslationLog } from '../../migrate/translation.js';
 import { COMPONENTS } from '../../model/components.js';
 import { K8S, type Namespace, type Service } from '../../model/kubernetes.js';
 import { DEFAULT_ROUTE_TIMEOUT_MS, gatewayPrefixRewrite } from '../../model/routing.js';
-import { ofKind, selectorMatches } from '../../model/state.js';
+import { ofKind } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
 import { deploymentFor } from '../eks/deployment.js';
-import { kongObject } from '../eks/index.js';
 import { kongClusterObjects } from '../eks/kong.js';
 import { baseSettings, exampleRegistry, ReplacementSet, select } from '../eks/kustomize.js';
 import type { K8sObject } from '../eks/output.js';
 import { peeringTemplates } from '../eks/cloudformation.js';
 import type { RenderedFile } from '../files.js';
-import { cloudMapService, meshServices, nodeService, serviceAccountOf } from '../kubernetes/mesh-services.js';
-import { carry, emit, ref, type TargetContext } from '../kubernetes/target-context.js';
+import { meshServices, nodesAddressedBy, nodeService, portIndexFor, serviceAccountOf, servicePortFor } from '../kubernetes/mesh-services.js';
+import { carry, emit, emitKongObjects, ref, type TargetContext } from '../kubernetes/target-context.js';
 import { renderKubernetesTarget, type ClusterOutput, type KubernetesTarget } from '../kubernetes/target-tree.js';
 import { targetFolder } from '../layout.js';
 import { fqdn, MeshGraph } from '../mesh-graph.js';
@@ -107,8 +106,7 @@ function emitListenerTls(context: Context, node: VirtualNode): void {
 /** The appProtocol Istio reads (it would otherwise sniff): tcp for a node's tcp listener, http for the rest. */
 function portProtocol(context: Context, service: Service, port: Service['spec']['ports'][number]): 'tcp' | 'http' {
   const { graph } = context;
-  const selected = service.spec.selector ? graph.workloads.filter((w) => w.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector! }, w.spec.podLabels)) : [];
-  for (const workload of selected) {
+  for (const workload of graph.workloadsSelectedBy(service)) {
     const container = workload.spec.ports.find((p) => p.name === port.targetPort || p.port === port.targetPort);
     const node = graph.identityOf(workload);
     if (container && node?.kind === 'VirtualNode' && node.spec.listeners?.some((l) => l.portMapping.port === container.port && l.portMapping.protocol === 'tcp')) return 'tcp';
@@ -125,28 +123,13 @@ function emitServices(context: Context, services: readonly Service[]): void {
       metadata: structuredClone(service.metadata) as K8sObject['metadata'],
       spec: { ...structuredClone(service.spec), ports: service.spec.ports.map((p) => ({ ...p, appProtocol: portProtocol(context, service, p) })) },
     }, service.spec.selector ? undefined : 'No selector: this Service gives the virtual service’s name an address; Istio’s proxies route what is sent to it.');
-    for (const node of graph.nodes) {
-      const own = node.spec.serviceDiscovery?.dns ? graph.serviceOfNode(node) : undefined;
-      const cloudMap = cloudMapService(node);
-      const isOwn = own === service || (cloudMap && cloudMap.metadata.name === service.metadata.name && cloudMap.metadata.namespace === service.metadata.namespace);
-      if (!isOwn) continue;
-      carry(context, own ? 'dns-discovery' : 'cloud-map-discovery', context.cluster.name, node, own ? 'serviceDiscovery.dns' : 'serviceDiscovery.awsCloudMap', ref(context, object));
+    for (const { node, by } of nodesAddressedBy(graph, service)) {
+      carry(context, by === 'dns' ? 'dns-discovery' : 'cloud-map-discovery', context.cluster.name, node, by === 'dns' ? 'serviceDiscovery.dns' : 'serviceDiscovery.awsCloudMap', ref(context, object));
       node.spec.listeners?.forEach((listener, i) => {
-        const index = service.spec.ports.findIndex((p) => p.targetPort === listener.portMapping.port || p.port === listener.portMapping.port || graph.workloadsOf(node).some((w) => w.spec.ports.some((c) => c.name === p.targetPort && c.port === listener.portMapping.port)));
-        carry(context, 'virtual-node', context.cluster.name, node, `listeners[${i}]`, ref(context, object, ['spec', 'ports', Math.max(index, 0), 'appProtocol']));
+        carry(context, 'virtual-node', context.cluster.name, node, `listeners[${i}]`, ref(context, object, ['spec', 'ports', Math.max(portIndexFor(graph, service, listener.portMapping.port), 0), 'appProtocol']));
       });
     }
   }
-}
-
-/** The Service port number that reaches a listener port of the pods behind it. */
-function servicePort(context: Context, service: Service, listenerPort: number): number {
-  const match = service.spec.ports.find(
-    (p) =>
-      p.targetPort === listenerPort ||
-      context.graph.workloads.some((w) => w.metadata.namespace === service.metadata.namespace && w.spec.ports.some((c) => c.name === p.targetPort && c.port === listenerPort)),
-  );
-  return (match ?? service.spec.ports.find((p) => p.port === listenerPort) ?? service.spec.ports[0]!).port;
 }
 
 interface Destination {
@@ -194,27 +177,38 @@ function outlierPolicy(node: VirtualNode): Json | undefined {
   return { outlierDetection: { consecutive5xxErrors: o.maxServerErrors, interval: d(o.interval), baseEjectionTime: d(o.baseEjectionDuration), maxEjectionPercent: o.maxEjectionPercent } };
 }
 
+/** Whether a node can be a subset of a Service: the Service selects all its pods, and its podSelector is plain labels. */
+function isSubsetOf(graph: MeshGraph, service: Service, node: VirtualNode): boolean {
+  return graph.serviceSelectingAll(service, graph.workloadsOf(node)) && !!node.spec.podSelector?.matchLabels && !node.spec.podSelector.matchExpressions;
+}
+
+/** A node as a DestinationRule subset: its pods' labels, and its outlier detection. */
+function subsetOf(node: VirtualNode): { name: string; labels: Record<string, string>; policy?: Json } {
+  const policy = outlierPolicy(node);
+  return { name: node.metadata.name, labels: { ...node.spec.podSelector!.matchLabels! }, ...(policy ? { policy } : {}) };
+}
+
 /**
  * Where a router's targets go: subsets of the virtual service's own Service when it selects every
  * target's pods (Istio's usual shape, one host with a subset per version), else each node's own Service.
  */
 function destinationsFor(context: Context, rules: DestinationRules, vsService: Service | undefined, routerGraph: MeshGraph, router: VirtualRouter, route: Route): Destination[] {
   const targets = routerGraph.targets(router, route);
-  const subsetsMode = !!vsService && targets.every((t) => t.graph.serviceSelectingAll(vsService, t.graph.workloadsOf(t.node)) && t.node.spec.podSelector?.matchLabels && !t.node.spec.podSelector.matchExpressions);
+  const subsetsMode = !!vsService && targets.every((t) => isSubsetOf(t.graph, vsService, t.node));
   const listenerPort = router.spec.listeners[0]!.portMapping.port;
   return targets.map((t) => {
-    const policy = outlierPolicy(t.node);
     if (subsetsMode) {
       const host = fqdn(vsService!.metadata.name, vsService!.metadata.namespace!);
-      rules.add(host, vsService!.metadata.namespace!, vsService!.metadata.name, { name: t.node.metadata.name, labels: { ...t.node.spec.podSelector!.matchLabels! }, ...(policy ? { policy } : {}) }, undefined, t.node);
-      return { host, subset: t.node.metadata.name, port: servicePort(context, vsService!, listenerPort), weight: t.weight, node: t.node, graph: t.graph };
+      rules.add(host, vsService!.metadata.namespace!, vsService!.metadata.name, subsetOf(t.node), undefined, t.node);
+      return { host, subset: t.node.metadata.name, port: servicePortFor(t.graph, vsService!, listenerPort), weight: t.weight, node: t.node, graph: t.graph };
     }
     const own = nodeService(t.graph, t.node);
     if (!own) throw new Error(`${context.walkthrough.name}: node ${t.node.metadata.name} has no Service Istio could route to`);
     const host = fqdn(own.metadata.name, own.metadata.namespace!);
+    const policy = outlierPolicy(t.node);
     if (policy) rules.add(host, own.metadata.namespace!, own.metadata.name, undefined, policy, t.node);
     const port = t.node.spec.listeners?.[0]?.portMapping.port ?? listenerPort;
-    return { host, port: servicePort(context, own, port), weight: t.weight, node: t.node, graph: t.graph };
+    return { host, port: servicePortFor(t.graph, own, port), weight: t.weight, node: t.node, graph: t.graph };
   });
 }
 
@@ -301,11 +295,7 @@ function emitRouterService(context: Context, rules: DestinationRules, vs: Virtua
   // stops routing to one must not remove the subset in the same apply (routes to it would answer 503).
   if (rules.subsetsOf(host).length) {
     for (const node of vsGraph.nodes) {
-      const labels = node.spec.podSelector?.matchLabels;
-      const workloads = vsGraph.workloadsOf(node);
-      if (!labels || node.spec.podSelector?.matchExpressions || !workloads.length || !vsGraph.serviceSelectingAll(service, workloads)) continue;
-      const policy = outlierPolicy(node);
-      rules.add(host, service.metadata.namespace!, service.metadata.name, { name: node.metadata.name, labels: { ...labels }, ...(policy ? { policy } : {}) }, undefined, node);
+      if (isSubsetOf(vsGraph, service, node)) rules.add(host, service.metadata.namespace!, service.metadata.name, subsetOf(node), undefined, node);
     }
   }
   object.spec = { hosts: [host], ...(http.length ? { http } : {}), ...(tcp.length ? { tcp } : {}) };
@@ -348,9 +338,9 @@ function serviceOfVirtualService(context: Context, vs: VirtualService, from: Mes
   return from.serviceAt(MeshGraph.callName(vs), vs.metadata.namespace) ?? from.services.find((s) => s.metadata.name === MeshGraph.callName(vs).split('.')[0] && s.metadata.namespace === vs.metadata.namespace);
 }
 
-function emitVirtualServices(context: Context, rules: DestinationRules, services: readonly Service[]): void {
+/** `local`: this cluster with the Services Istio addresses nodes by (Cloud Map stand-ins included). */
+function emitVirtualServices(context: Context, rules: DestinationRules, local: MeshGraph): void {
   const { graph } = context;
-  const local = new MeshGraph(graph.walkthrough, graph.cluster, [...graph.resources.filter((r) => r.kind !== 'Service'), ...services], []);
   const done = new Set<string>();
   const render = (vs: VirtualService, vsGraph: MeshGraph, calledFrom: MeshGraph) => {
     const key = `${vsGraph.cluster}/${vs.metadata.namespace}/${vs.metadata.name}`;
@@ -375,13 +365,54 @@ function emitVirtualServices(context: Context, rules: DestinationRules, services
   }
 }
 
+/**
+ * A Deployment Istio's injector turns into a standalone Envoy: the `gateway` injection template
+ * replaces image `auto` with Istio's proxy image and configures it from the Gateway that selects it.
+ */
+function injectedGateway(spec: {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  replicas: number;
+  ports: { name: string; port: number }[];
+  env?: { name: string; value: string }[];
+}): K8sObject {
+  const facts = COMPONENTS['envoy-gateway'];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+    spec: {
+      replicas: spec.replicas,
+      selector: { matchLabels: spec.selector },
+      template: {
+        metadata: { labels: { ...spec.labels, 'sidecar.istio.io/inject': 'true' }, annotations: { 'inject.istio.io/templates': 'gateway' } },
+        spec: {
+          serviceAccountName: spec.name,
+          securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'istio-proxy',
+              image: 'auto',
+              ...(spec.env ? { env: spec.env } : {}),
+              ports: spec.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
+              resources: { requests: { ...facts.resources.requests }, limits: { ...facts.resources.limits } },
+              securityContext: { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
 function emitGateway(context: Context, rules: DestinationRules, gateway: VirtualGateway, services: readonly Service[]): void {
   const { graph } = context;
   const namespace = gateway.metadata.namespace!;
   const [workload] = graph.workloadsOf(gateway);
   if (!workload) throw new Error(`${context.walkthrough.name}: virtual gateway ${gateway.metadata.name} has no Envoy workload to become an Istio gateway`);
   const labels = { ...workload.spec.podLabels };
-  const facts = COMPONENTS['envoy-gateway'];
   const ports = gateway.spec.listeners.map((l) => l.portMapping.port);
   emit(context, 'service-accounts.yaml', {
     apiVersion: 'v1',
@@ -392,31 +423,7 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
   const deployment = emit(
     context,
     'deployments.yaml',
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: workload.metadata.name, namespace, labels },
-      spec: {
-        replicas: workload.spec.replicas,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels: { ...labels, 'sidecar.istio.io/inject': 'true' }, annotations: { 'inject.istio.io/templates': 'gateway' } },
-          spec: {
-            serviceAccountName: workload.metadata.name,
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'istio-proxy',
-                image: 'auto',
-                ports: ports.map((port) => ({ name: `http-${port}`, containerPort: port, protocol: 'TCP' })),
-                resources: { requests: { ...facts.resources.requests }, limits: { ...facts.resources.limits } },
-                securityContext: { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              },
-            ],
-          },
-        },
-      },
-    },
+    injectedGateway({ name: workload.metadata.name, namespace, labels, selector: labels, replicas: workload.spec.replicas, ports: ports.map((port) => ({ name: `http-${port}`, port })) }),
     `Istio’s ingress gateway for virtual gateway ${gateway.metadata.name}: \`inject.istio.io/templates: gateway\` makes Istio’s injector\nturn this pod into a standalone Envoy (image \`auto\` is replaced by Istio’s proxy image), configured by the Gateway below.`,
   );
   const gatewayObject = emit(context, 'gateways.yaml', {
@@ -428,7 +435,7 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
       servers: gateway.spec.listeners.map((l) => ({ port: { number: l.portMapping.port, name: `http-${l.portMapping.port}`, protocol: 'HTTP' }, hosts: ['*'] })),
     },
   });
-  const lb = services.find((s) => s.metadata.namespace === namespace && s.spec.selector && selectorMatches({ matchLabels: s.spec.selector }, labels));
+  const lb = services.find((s) => MeshGraph.selects(s, workload));
   gateway.spec.listeners.forEach((_, i) =>
     carry(context, 'virtual-gateway', context.cluster.name, gateway, `listeners[${i}]`, ref(context, gatewayObject, ['spec', 'servers', i]), ref(context, deployment), ...(lb ? [{ cluster: context.cluster.name, kind: 'Service', name: lb.metadata.name, namespace }] : [])),
   );
@@ -462,7 +469,7 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
       const match = istioMatch(composed);
       if ('unsupported' in match) continue;
       const destinations =
-        router ? destinationsFor(context, rules, serviceOfVirtualService(context, vs, vsGraph), vsGraph, router, route) : [{ host: targetHost, port: service ? servicePort(context, service, provider && 'node' in provider ? provider.node.spec.listeners![0]!.portMapping.port : 80) : 80, weight: 1, node: (provider as { node: VirtualNode }).node, graph: vsGraph }];
+        router ? destinationsFor(context, rules, serviceOfVirtualService(context, vs, vsGraph), vsGraph, router, route) : [{ host: targetHost, port: service ? servicePortFor(vsGraph, service, provider && 'node' in provider ? provider.node.spec.listeners![0]!.portMapping.port : 80) : 80, weight: 1, node: (provider as { node: VirtualNode }).node, graph: vsGraph }];
       for (const d of destinations) hosts.add(d.host);
       const index = http.length;
       http.push(httpEntry(`${gr.metadata.name}.${route.name}`, match.match, destinations, route, gatewayRewrite(ghttp, targetHost)));
@@ -530,7 +537,7 @@ function emitGateway(context: Context, rules: DestinationRules, gateway: Virtual
 }
 
 /** REGISTRY_ONLY for a DROP_ALL mesh: each meshed workload may reach its declared backends (and istio-system). */
-function emitSidecars(context: Context, services: readonly Service[], tracing: Set<Workload>): void {
+function emitSidecars(context: Context, local: MeshGraph, tracing: Set<Workload>): void {
   const { graph } = context;
   const mesh = graph.mesh;
   if (!mesh || (mesh.spec.egressFilter?.type ?? 'DROP_ALL') !== 'DROP_ALL') {
@@ -541,7 +548,6 @@ function emitSidecars(context: Context, services: readonly Service[], tracing: S
     }
     return;
   }
-  const local = new MeshGraph(graph.walkthrough, graph.cluster, [...graph.resources.filter((r) => r.kind !== 'Service'), ...services], []);
   for (const workload of graph.workloads) {
     const node = graph.identityOf(workload);
     if (node?.kind !== 'VirtualNode') continue;
@@ -629,39 +635,21 @@ function emitMultiPrimary(context: Context): void {
     { name: 'tls-webhook', port: 15017 },
   ];
   emit(context, 'multicluster.yaml', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'istio-eastwestgateway', namespace: 'istio-system' }, automountServiceAccountToken: false });
-  const facts = COMPONENTS['envoy-gateway'];
   const deployment = emit(
     context,
     'multicluster.yaml',
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'istio-eastwestgateway', namespace: 'istio-system', labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: labels.app, istio: labels.istio } },
-        template: {
-          metadata: { labels: { ...labels, 'sidecar.istio.io/inject': 'true' }, annotations: { 'inject.istio.io/templates': 'gateway' } },
-          spec: {
-            serviceAccountName: 'istio-eastwestgateway',
-            securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'istio-proxy',
-                image: 'auto',
-                env: [
-                  { name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: network },
-                  { name: 'ISTIO_META_ROUTER_MODE', value: 'sni-dnat' },
-                ],
-                ports: ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })),
-                resources: { requests: { ...facts.resources.requests }, limits: { ...facts.resources.limits } },
-                securityContext: { runAsNonRoot: true, runAsUser: 1337, runAsGroup: 1337, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-              },
-            ],
-          },
-        },
-      },
-    },
+    injectedGateway({
+      name: 'istio-eastwestgateway',
+      namespace: 'istio-system',
+      labels,
+      selector: { app: labels.app, istio: labels.istio },
+      replicas: 1,
+      ports,
+      env: [
+        { name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: network },
+        { name: 'ISTIO_META_ROUTER_MODE', value: 'sni-dnat' },
+      ],
+    }),
     'The east-west gateway: the other cluster’s proxies reach this cluster’s pods through it (mutual TLS passed through by SNI).',
   );
   const service = emit(
@@ -756,18 +744,13 @@ export function emitIstio(walkthrough: Walkthrough, cluster: Cluster, step: stri
   emitServices(context, services);
   for (const node of graph.nodes) emitListenerTls(context, node);
   const rules = new DestinationRules();
-  emitVirtualServices(context, rules, services);
+  const local = new MeshGraph(walkthrough, graph.cluster, [...graph.resources.filter((r) => r.kind !== 'Service'), ...services], []);
+  emitVirtualServices(context, rules, local);
   for (const gateway of graph.gateways) emitGateway(context, rules, gateway, services);
   emitDestinationRules(context, rules);
-  emitSidecars(context, services, tracing);
+  emitSidecars(context, local, tracing);
   emitTelemetry(context, tracing);
-  for (const resource of graph.resources) {
-    if (resource.kind === 'Ingress' || resource.kind === 'KongPlugin' || resource.kind === 'KongConsumer' || resource.kind === 'Secret') {
-      const emitted = kongObject(resource);
-      context.objects.push(emitted);
-      if (resource.kind === 'Ingress') carry(context, 'kong-ingress', cluster.name, resource, '', ref(context, emitted.object));
-    }
-  }
+  emitKongObjects(context);
   const observed = [...new Set([...tracing, ...statsd])];
   if (observed.length) {
     const collector = adotCollector(walkthrough, cluster, observed[0]!.metadata.namespace!, statsd.size > 0);

@@ -27,6 +27,35 @@ export function nodeService(graph: MeshGraph, node: VirtualNode): Service | unde
   return graph.serviceOfNode(node) ?? cloudMapService(node);
 }
 
+/** The nodes a Service is the address of, and how each found it: by its DNS name, or as its Cloud Map stand-in. */
+export function nodesAddressedBy(graph: MeshGraph, service: Service): { node: VirtualNode; by: 'dns' | 'cloud-map' }[] {
+  const found: { node: VirtualNode; by: 'dns' | 'cloud-map' }[] = [];
+  for (const node of graph.nodes) {
+    if (node.spec.serviceDiscovery?.dns && graph.serviceOfNode(node) === service) {
+      found.push({ node, by: 'dns' });
+      continue;
+    }
+    const standIn = cloudMapService(node);
+    if (standIn && standIn.metadata.name === service.metadata.name && standIn.metadata.namespace === service.metadata.namespace) found.push({ node, by: 'cloud-map' });
+  }
+  return found;
+}
+
+/**
+ * Which of a Service's ports reaches a listener port of the pods behind it: the one whose target is
+ * that port (by number, or by the name a selected pod gives it), else the one numbered like it; -1 if none.
+ */
+export function portIndexFor(graph: MeshGraph, service: Service, listenerPort: number): number {
+  const pods = graph.workloadsSelectedBy(service);
+  const exact = service.spec.ports.findIndex((p) => p.targetPort === listenerPort || pods.some((w) => w.spec.ports.some((c) => c.name === p.targetPort && c.port === listenerPort)));
+  return exact >= 0 ? exact : service.spec.ports.findIndex((p) => p.port === listenerPort);
+}
+
+/** The Service port number to send to for a listener port (the first port when none matches). */
+export function servicePortFor(graph: MeshGraph, service: Service, listenerPort: number): number {
+  return service.spec.ports[Math.max(portIndexFor(graph, service, listenerPort), 0)]!.port;
+}
+
 /** The cluster's Services plus a stand-in for each Cloud Map node that has none. */
 export function meshServices(graph: MeshGraph): Service[] {
   const standIns = graph.nodes

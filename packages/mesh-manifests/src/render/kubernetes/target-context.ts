@@ -5,6 +5,7 @@
 import type { FeatureId } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
+import { kongObject } from '../eks/index.js';
 import type { EmittedObject, K8sObject } from '../eks/output.js';
 import type { MeshGraph } from '../mesh-graph.js';
 
@@ -38,4 +39,14 @@ export function carry(context: { log?: TranslationLog }, feature: FeatureId, clu
 export function emit(context: TargetContext, file: string, object: K8sObject, comment?: string): K8sObject {
   context.objects.push({ file, object, ...(comment ? { comment } : {}) });
   return object;
+}
+
+/** Kong's own objects, applied as they are on every target; an Ingress carries the walkthrough's Kong ingress. */
+export function emitKongObjects(context: TargetContext): void {
+  for (const resource of context.graph.resources) {
+    if (resource.kind !== 'Ingress' && resource.kind !== 'KongPlugin' && resource.kind !== 'KongConsumer' && resource.kind !== 'Secret') continue;
+    const emitted = kongObject(resource);
+    context.objects.push(emitted);
+    if (resource.kind === 'Ingress') carry(context, 'kong-ingress', context.cluster.name, resource, '', ref(context, emitted.object));
+  }
 }

@@ -16,18 +16,17 @@ import type { Route, VirtualNode, VirtualService } from '../../model/appmesh.js'
 import { headerFeature, resourceUses } from '../../migrate/features.js';
 import { keyOf, type TargetRef, type TranslationLog } from '../../migrate/translation.js';
 import { K8S, type Service } from '../../model/kubernetes.js';
-import { ofKind, selectorMatches } from '../../model/state.js';
+import { ofKind } from '../../model/state.js';
 import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
 import type { TemplateFile } from '../eks/cloudformation.js';
 import { deploymentFor } from '../eks/deployment.js';
-import { kongObject } from '../eks/index.js';
 import { kongClusterObjects } from '../eks/kong.js';
 import { accountId, baseSettings, exampleRegistry, ReplacementSet, select, type Setting } from '../eks/kustomize.js';
 import type { K8sObject } from '../eks/output.js';
 import type { RenderedFile } from '../files.js';
-import { cloudMapService, meshServices, nodeService, serviceAccountOf } from '../kubernetes/mesh-services.js';
-import { carry, emit, ref, type TargetContext } from '../kubernetes/target-context.js';
+import { meshServices, nodesAddressedBy, nodeService, serviceAccountOf, servicePortFor } from '../kubernetes/mesh-services.js';
+import { carry, emit, emitKongObjects, ref, type TargetContext } from '../kubernetes/target-context.js';
 import { renderKubernetesTarget, type ClusterOutput, type KubernetesTarget } from '../kubernetes/target-tree.js';
 import { MeshGraph } from '../mesh-graph.js';
 import { derivedServiceName, SERVICE_NAME_OVERRIDE, serviceNameOverride } from './names.js';
@@ -96,6 +95,10 @@ function calledServices(walkthrough: Walkthrough, graphs: readonly MeshGraph[]):
   return found;
 }
 
+function callsLattice(graph: MeshGraph, node: VirtualNode, called: readonly LatticeService[]): boolean {
+  return graph.backendsOf(node).some((b) => called.some((c) => c.vs === b.vs));
+}
+
 function nodeKey(node: VirtualNode): string {
   return `${node.metadata.namespace}/${node.metadata.name}`;
 }
@@ -106,13 +109,16 @@ function nodeKey(node: VirtualNode): string {
  * routing to was still a Lattice target, with its health check and its access log, before it.
  */
 function latticeReach(walkthrough: Walkthrough, cluster: Cluster): { targets: Set<string>; callers: Set<string> } {
+  // Every step of every cluster asks for it: walk the steps once per walkthrough and cluster.
+  const cached = REACH.get(walkthrough)?.get(cluster.name);
+  if (cached) return cached;
   const targets = new Set<string>();
   const callers = new Set<string>();
   for (const step of walkthrough.steps) {
     const graphs = graphsAt(walkthrough, step.name);
     const called = calledServices(walkthrough, graphs);
     const graph = graphs.find((g) => g.cluster === cluster.name)!;
-    for (const node of graph.nodes) if (graph.backendsOf(node).some((b) => called.some((c) => c.vs === b.vs))) callers.add(nodeKey(node));
+    for (const node of graph.nodes) if (callsLattice(graph, node, called)) callers.add(nodeKey(node));
     for (const service of called.filter((c) => c.graph.cluster === cluster.name)) {
       const provider = graph.provider(service.vs);
       if (!('router' in provider)) {
@@ -124,8 +130,12 @@ function latticeReach(walkthrough: Walkthrough, cluster: Cluster): { targets: Se
       }
     }
   }
-  return { targets, callers };
+  const reach = { targets, callers };
+  REACH.set(walkthrough, (REACH.get(walkthrough) ?? new Map()).set(cluster.name, reach));
+  return reach;
 }
+
+const REACH = new WeakMap<Walkthrough, Map<string, { targets: Set<string>; callers: Set<string> }>>();
 
 /** The URL in an env value with its host (and port) swapped for a Lattice service's, when it calls one. */
 function latticeUrl(value: string, services: readonly LatticeService[], namespace: string | undefined): string | undefined {
@@ -181,15 +191,6 @@ function latticeMatch(route: Route): { match: Record<string, unknown> } | { fail
   return { match: { path, ...(headers.length ? { headers } : {}), ...(m.method ? { method: m.method } : {}) } };
 }
 
-/** The Service port that reaches a node's listener. */
-function backendPort(graph: MeshGraph, service: Service, node: VirtualNode): number {
-  const listenerPort = node.spec.listeners?.[0]?.portMapping.port;
-  const match = service.spec.ports.find(
-    (p) => p.targetPort === listenerPort || graph.workloadsOf(node).some((w) => w.spec.ports.some((c) => c.name === p.targetPort && c.port === listenerPort)) || p.port === listenerPort,
-  );
-  return (match ?? service.spec.ports[0]!).port;
-}
-
 /** The caller accounts of a Lattice service: the accounts of the clusters whose nodes declare it as a backend. */
 function callerAccounts(walkthrough: Walkthrough, graphs: readonly MeshGraph[], target: LatticeService): string[] {
   const accounts = new Set<string>();
@@ -241,7 +242,7 @@ function emitRoute(context: Context, target: LatticeService, gateway: { name: st
   const backendRef = (node: VirtualNode, weight: number | undefined) => {
     const service = nodeService(graph, node);
     if (!service) throw new Error(`${walkthrough.name}: node ${node.metadata.name} has no Service Lattice could register as targets`);
-    return { name: service.metadata.name, ...(service.metadata.namespace !== namespace ? { namespace: service.metadata.namespace } : {}), kind: 'Service', port: backendPort(graph, service, node), ...(weight === undefined ? {} : { weight }) };
+    return { name: service.metadata.name, ...(service.metadata.namespace !== namespace ? { namespace: service.metadata.namespace } : {}), kind: 'Service', port: servicePortFor(graph, service, node.spec.listeners?.[0]?.portMapping.port ?? service.spec.ports[0]!.port), ...(weight === undefined ? {} : { weight }) };
   };
   if ('router' in provider) {
     const router = provider.router;
@@ -374,17 +375,13 @@ function emitServices(context: Context, services: readonly Service[], called: re
       );
       continue;
     }
-    const selected = graph.workloads.filter((w) => w.metadata.namespace === service.metadata.namespace && selectorMatches({ matchLabels: service.spec.selector! }, w.spec.podLabels));
+    const selected = graph.workloadsSelectedBy(service);
     // A gateway Envoy's load balancer would have no pods behind it (and still be billed): Lattice has no gateway.
     if (selected.length && selected.every((w) => w.spec.component === 'envoy-gateway')) continue;
     const object = emit(context, 'services.yaml', { apiVersion: 'v1', kind: 'Service', metadata: structuredClone(service.metadata) as K8sObject['metadata'], spec: structuredClone(service.spec) as Record<string, unknown> });
-    for (const node of graph.nodes) {
-      const own = node.spec.serviceDiscovery?.dns ? graph.serviceOfNode(node) : undefined;
-      const cloudMap = cloudMapService(node);
-      const isOwn = own === service || (!!cloudMap && cloudMap.metadata.name === service.metadata.name && cloudMap.metadata.namespace === service.metadata.namespace);
-      if (!isOwn) continue;
+    for (const { node, by } of nodesAddressedBy(graph, service)) {
       node.spec.listeners?.forEach((_, i) => carry(context, 'virtual-node', context.cluster.name, node, `listeners[${i}]`, ref(context, object, ['spec', 'ports'])));
-      carry(context, own ? 'dns-discovery' : 'cloud-map-discovery', context.cluster.name, node, own ? 'serviceDiscovery.dns' : 'serviceDiscovery.awsCloudMap', ref(context, object));
+      carry(context, by === 'dns' ? 'dns-discovery' : 'cloud-map-discovery', context.cluster.name, node, by === 'dns' ? 'serviceDiscovery.dns' : 'serviceDiscovery.awsCloudMap', ref(context, object));
     }
   }
 }
@@ -477,13 +474,13 @@ function networkOwner(walkthrough: Walkthrough, graphs: readonly MeshGraph[]): s
   return graphs.find((g) => ofKind(g.resources, 'ResourceShare').length)?.cluster;
 }
 
-function emitNetwork(context: Context, graphs: readonly MeshGraph[], called: readonly LatticeService[]): { name: string; namespace: string } {
-  const { walkthrough, cluster, graph } = context;
+/** `owner`: the cluster that shares the network, across accounts; `associate`: whether this cluster's VPC joins it. */
+function emitNetwork(context: Context, called: readonly LatticeService[], owner: string | undefined, associate: boolean): { name: string; namespace: string } {
+  const { cluster, graph } = context;
   const mesh = graph.mesh!;
   const network = mesh.metadata.name;
   const routesHere = called.filter((c) => c.graph.cluster === cluster.name);
   const namespace = routesHere[0]?.vs.metadata.namespace ?? graph.workloads[0]?.metadata.namespace ?? 'default';
-  const owner = networkOwner(walkthrough, graphs);
   const objects: TargetRef[] = [];
   if (!owner) {
     const sn = emit(context, 'service-network.yaml', { apiVersion: LATTICE_API, kind: 'ServiceNetwork', metadata: { name: network } }, `The Lattice service network, named after mesh ${network}: the controller creates it.`);
@@ -510,8 +507,7 @@ function emitNetwork(context: Context, graphs: readonly MeshGraph[], called: rea
     `A Gateway of class ${GATEWAY_CLASS} is the service network with its name${owner && owner !== cluster.name ? ` (here: the one the ${owner} account shares with this one through AWS RAM)` : ''};\neach listener is a port the Lattice services of its HTTPRoutes listen on.`,
   );
   objects.push(ref(context, gateway));
-  const callsHere = graph.nodes.some((n) => graph.backendsOf(n).some((b) => called.some((c) => c.vs === b.vs))) || !owner;
-  if (callsHere) {
+  if (associate) {
     const association = emit(
       context,
       'service-network.yaml',
@@ -663,7 +659,10 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
   }
   emitWorkloads(context, services, called, registry);
   emitServices(context, services, called);
-  const gateway = emitNetwork(context, graphs, called);
+  const owner = networkOwner(walkthrough, graphs);
+  // A cluster whose pods call Lattice services (or that owns its own network) joins its VPC and names them in a private zone.
+  const associate = graph.nodes.some((n) => callsLattice(graph, n, called)) || !owner;
+  const gateway = emitNetwork(context, called, owner, associate);
   for (const target of called.filter((c) => c.graph.cluster === cluster.name)) emitRoute(context, target, gateway, graphs);
   for (const node of graph.nodes) {
     for (const backend of graph.backendsOf(node).filter((b) => !called.some((c) => c.vs === b.vs))) {
@@ -698,15 +697,8 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
     });
   }
   emitAccessLogs(context, gateway);
-  for (const resource of graph.resources) {
-    if (resource.kind === 'Ingress' || resource.kind === 'KongPlugin' || resource.kind === 'KongConsumer' || resource.kind === 'Secret') {
-      const emitted = kongObject(resource);
-      context.objects.push(emitted);
-      if (resource.kind === 'Ingress') carry(context, 'kong-ingress', cluster.name, resource, '', ref(context, emitted.object));
-    }
-  }
+  emitKongObjects(context);
   if (latticeClientNeeded(walkthrough) && graph.gateways.length) emitClient(context, graph.gateways[0]!.metadata.namespace!);
-  const owner = networkOwner(walkthrough, graphs);
   if (owner === cluster.name) {
     const share = ofKind(graph.resources, 'ResourceShare')[0]!;
     const template = sharedNetworkTemplate(walkthrough, cluster, gateway.name, share.spec.principals);
@@ -718,8 +710,7 @@ export function emitLattice(walkthrough: Walkthrough, cluster: Cluster, step: st
       carry(context, 'shared-mesh', cluster.name, mesh, 'meshOwner', ref(context, context.objects.find((o) => o.object.kind === 'Gateway')!.object));
     }
   }
-  const callsHere = graph.nodes.some((n) => graph.backendsOf(n).some((b) => called.some((c) => c.vs === b.vs)));
-  if (callsHere || !owner) context.templates.push(dnsTemplate(walkthrough, cluster, owner));
+  if (associate) context.templates.push(dnsTemplate(walkthrough, cluster, owner));
   return { objects: context.objects, templates: context.templates };
 }
 
