@@ -88,10 +88,11 @@ interface StepOutput extends ClusterOutput {
 export function clusterOutputs(walkthrough: Walkthrough, target: KubernetesTarget, cluster: Cluster): StepOutput[] {
   const outputs = walkthrough.steps.map((step) => target.emit(walkthrough, cluster, step.name));
   return outputs.map((output, i) => {
+    const seen = new Set<string>();
     for (const { object } of output.objects) {
-      if (output.objects.filter((o) => objectId(o.object) === objectId(object)).length > 1) {
-        throw new Error(`${walkthrough.name}/${cluster.name} (${target.target}) renders ${objectId(object)} twice`);
-      }
+      const id = objectId(object);
+      if (seen.has(id)) throw new Error(`${walkthrough.name}/${cluster.name} (${target.target}) renders ${id} twice`);
+      seen.add(id);
     }
     if (i === 0) return { ...output, changed: output.objects };
     const step = walkthrough.steps[i]!;

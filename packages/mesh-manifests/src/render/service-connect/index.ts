@@ -26,6 +26,7 @@ import { mainContainerName } from '../eks/deployment.js';
 import { exampleRegistry } from '../eks/kustomize.js';
 import { generatedHeader, type RenderedFile } from '../files.js';
 import { targetFolder } from '../layout.js';
+import type { Named } from '../kubernetes/target-context.js';
 import { MeshGraph } from '../mesh-graph.js';
 import { CLOUDFORMATION_KEY_ORDER, yamlFile } from '../yaml.js';
 import { SHELL, STACK_OUTPUT_HELPER } from '../ecs/index.js';
@@ -56,8 +57,6 @@ interface Context {
   log?: TranslationLog;
   folder: string;
 }
-
-type Named = { kind: string; metadata: { name: string; namespace?: string } };
 
 function cfnRef(context: Context, file: string, type: string, id: string, path?: (string | number)[]): TargetRef {
   return { cluster: context.cluster.name, kind: type, name: id, file, ...(path ? { path } : {}) };
