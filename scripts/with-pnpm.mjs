@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs a workspace command with the pnpm version pinned in package.json, installing the
-// dependencies first when they are missing or older than the lockfile. This is what lets the
-// README's commands work through plain `npm run …` on a machine that has only Node and npm.
+// Runs a workspace command with pnpm — the one on PATH when it is 10.26 or later, else the version
+// pinned in package.json through npx — installing the dependencies first when they are missing or
+// older than the lockfile. This is what lets the README's commands work through plain `npm run …`
+// on a machine that has only Node and npm.
 //
 //   node scripts/with-pnpm.mjs <command> [args…]   → pnpm exec <command> [args…]
 //   node scripts/with-pnpm.mjs dev | dev:direct | mesh | walkthrough [args…] → the workspace's entry points
@@ -27,13 +28,27 @@ const compositeCommands = {
   walkthrough: [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/main.js']],
 };
 
+/** The oldest pnpm this workspace's settings work with (pnpm-workspace.yaml's allowBuilds). */
+const OLDEST_PNPM = [10, 26];
+
+function supported(version) {
+  const [major, minor] = version.split('.').map(Number);
+  return major > OLDEST_PNPM[0] || (major === OLDEST_PNPM[0] && minor >= OLDEST_PNPM[1]);
+}
+
+/**
+ * The pnpm to run: the one that started us or the one on PATH when it is recent enough (pnpm 12
+ * is a native binary, so it is run as a program, never through Node), else the pinned version
+ * through npx.
+ */
 function pnpmCommand() {
-  const agent = process.env.npm_config_user_agent ?? '';
-  if (agent.startsWith(`pnpm/${pinned}`) && process.env.npm_execpath) {
-    return [process.execPath, process.env.npm_execpath];
+  const agent = /^pnpm\/(\d+\.\d+\.\d+)/.exec(process.env.npm_config_user_agent ?? '');
+  const execPath = process.env.npm_execpath;
+  if (agent && supported(agent[1]) && execPath) {
+    return /\.[cm]?js$/.test(execPath) ? [process.execPath, execPath] : [execPath];
   }
   const onPath = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' });
-  if (onPath.status === 0 && onPath.stdout.trim() === pinned) return ['pnpm'];
+  if (onPath.status === 0 && supported(onPath.stdout.trim())) return ['pnpm'];
   return ['npx', '--yes', `pnpm@${pinned}`];
 }
 
@@ -71,7 +86,7 @@ if (args.length === 0) {
 }
 const pnpm = pnpmCommand();
 if (needsInstall()) {
-  console.error(`▸ installing dependencies with pnpm ${pinned}…`);
+  console.error(`▸ installing dependencies with ${pnpm.join(' ')}…`);
   const code = await run([...pnpm, 'install', '--frozen-lockfile']);
   if (code !== 0) process.exit(code);
 }
