@@ -1,17 +1,19 @@
 /**
  * Every rendered Kubernetes object passes Kubernetes' schemas, every App Mesh object (EKS and ECS,
  * at every step) passes the controller's CRDs, every Kong object passes our Kong schema. Each
- * validator is also shown to reject a broken object, so a pass means something.
+ * validator is also shown to reject a broken object, so a pass means something. The CRD tests need
+ * the CRDs on disk (crd-schemas.ts): under CI they fail without them, elsewhere they skip, saying why.
  */
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { isAppMeshResource } from '../src/model/appmesh.js';
 import { allResources, stateAt } from '../src/model/state.js';
 import { renderEks } from '../src/render/eks/index.js';
-import { crdDirectoryExists, defaultCrdDirectory, loadAppMeshValidator } from '../src/validate/appmesh-crds.js';
+import { loadAppMeshValidator } from '../src/validate/appmesh-crds.js';
 import { validateKongCredentials, validateKongObject } from '../src/validate/kong.js';
 import { validateKubernetesObject } from '../src/validate/kubernetes.js';
 import { walkthroughs } from '../src/walkthroughs/index.js';
+import { describeWithCrds } from './crd-schemas.js';
 
 type Obj = { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
 
@@ -25,9 +27,9 @@ const label = (o: Obj) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata
 describe("Kubernetes' own schemas", () => {
   const builtins = rendered.filter(({ object }) => !object.apiVersion?.includes('appmesh.k8s.aws') && !object.apiVersion?.includes('konghq.com'));
 
-  it('renders Deployments, Services, Namespaces, ServiceAccounts, an Ingress, RBAC and a Secret', () => {
+  it('renders Deployments, a DaemonSet, Services, Namespaces, ServiceAccounts, an Ingress, RBAC and a Secret', () => {
     expect(new Set(builtins.map(({ object }) => object.kind))).toEqual(
-      new Set(['Deployment', 'Service', 'Namespace', 'ServiceAccount', 'Ingress', 'IngressClass', 'ClusterRole', 'ClusterRoleBinding', 'Secret']),
+      new Set(['Deployment', 'DaemonSet', 'Service', 'Namespace', 'ServiceAccount', 'Ingress', 'IngressClass', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Secret']),
     );
   });
 
@@ -58,11 +60,8 @@ describe("Kubernetes' own schemas", () => {
   });
 });
 
-const crdsAvailable = crdDirectoryExists();
-const crdReason = crdsAvailable ? '' : ` (skipped: ${defaultCrdDirectory()} not found; CI has it)`;
-
-describe.skipIf(!crdsAvailable)(`App Mesh CRD schemas${crdReason}`, () => {
-  const validator = crdsAvailable ? loadAppMeshValidator() : undefined;
+describeWithCrds('App Mesh CRD schemas', ['appmesh-crds'], (schemasDirectory) => {
+  const validator = loadAppMeshValidator(schemasDirectory);
   const everyStep = walkthroughs.flatMap((w) =>
     w.steps.flatMap((step) =>
       allResources(stateAt(w, step.name))
@@ -72,29 +71,29 @@ describe.skipIf(!crdsAvailable)(`App Mesh CRD schemas${crdReason}`, () => {
   );
 
   it.each(everyStep)('%s is valid', (_name, resource) => {
-    expect(validator!.validate(resource)).toEqual([]);
+    expect(validator.validate(resource)).toEqual([]);
   });
 
   it('validates the rendered App Mesh objects too', () => {
     const meshObjects = rendered.filter(({ object }) => object.apiVersion === 'appmesh.k8s.aws/v1beta2');
     expect(meshObjects.length).toBeGreaterThan(20);
-    for (const { object } of meshObjects) expect(validator!.validate(object), label(object)).toEqual([]);
+    for (const { object } of meshObjects) expect(validator.validate(object), label(object)).toEqual([]);
   });
 
   it('rejects a weight over 100, a health check interval under 5000 ms, and a field the CRD does not know', () => {
     const router = structuredClone(everyStep.find(([, r]) => r.kind === 'VirtualRouter')![1]) as { spec: { routes: { httpRoute: { action: { weightedTargets: { weight: number }[] } } }[] } };
     router.spec.routes[0]!.httpRoute.action.weightedTargets[0]!.weight = 101;
-    expect(validator!.validate(router).join('\n')).toMatch(/weight must be <= 100/);
+    expect(validator.validate(router).join('\n')).toMatch(/weight must be <= 100/);
 
     const node = structuredClone(everyStep.find(([, r]) => r.kind === 'VirtualNode' && JSON.stringify(r).includes('healthCheck'))![1]) as {
       spec: { listeners: { healthCheck: { intervalMillis: number } }[] };
     };
     node.spec.listeners[0]!.healthCheck.intervalMillis = 1000;
-    expect(validator!.validate(node).join('\n')).toMatch(/intervalMillis must be >= 5000/);
+    expect(validator.validate(node).join('\n')).toMatch(/intervalMillis must be >= 5000/);
 
     const service = structuredClone(everyStep.find(([, r]) => r.kind === 'VirtualService')![1]) as unknown as { spec: Record<string, unknown> };
     service.spec.provder = {};
-    expect(validator!.validate(service).join('\n')).toMatch(/must NOT have additional properties: provder/);
+    expect(validator.validate(service).join('\n')).toMatch(/must NOT have additional properties: provder/);
   });
 });
 

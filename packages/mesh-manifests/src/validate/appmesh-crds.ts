@@ -2,21 +2,11 @@
  * The App Mesh controller's CRDs, one of the schema sets `crds.ts` reads: kept as their own entry
  * point for readers that check App Mesh objects alone (the model's objects at every step).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { defaultSchemasDirectory, loadCrdValidator, type CrdValidator } from './crds.js';
-
-/** `appmesh-crds` in the schemas directory. */
-export function defaultCrdDirectory(): string {
-  return join(defaultSchemasDirectory(), 'appmesh-crds');
-}
-
-export function crdDirectoryExists(directory = defaultCrdDirectory()): boolean {
-  return existsSync(directory);
-}
+import { loadCrdValidator, type CrdValidator } from './crds.js';
 
 export type AppMeshValidator = CrdValidator;
 
-export function loadAppMeshValidator(directory = defaultCrdDirectory()): AppMeshValidator {
-  return loadCrdValidator(dirname(directory), ['appmesh-crds']);
+/** The App Mesh CRDs of a schemas directory (its `appmesh-crds` folder). */
+export function loadAppMeshValidator(schemasDirectory: string): AppMeshValidator {
+  return loadCrdValidator(schemasDirectory, ['appmesh-crds']);
 }

@@ -1,14 +1,14 @@
 /**
- * Validates custom resources against their CustomResourceDefinitions, read from disk (never copied
- * into this repository): App Mesh's, Istio's, the Gateway API's (standard channel) and the Lattice
+ * Validates custom resources against their CustomResourceDefinitions, read from folders on disk
+ * (one per schema set; `schema-location.ts` finds or downloads them, they are never copied into
+ * this repository): App Mesh's, Istio's, the Gateway API's (standard channel) and the Lattice
  * controller's. Every served version's `openAPIV3Schema` is compiled with Ajv. One rule is stricter
  * than the API server: a field the schema does not know is an error, because the API server would
  * silently drop it and the learner would never know why it had no effect. CEL rules
  * (`x-kubernetes-validations`) are not evaluated here; the lint checks the ones that matter.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { yamlFiles } from './yaml-files.js';
@@ -33,19 +33,21 @@ export function schemaSetOf(apiVersion: string): SchemaSet | undefined {
   return undefined;
 }
 
-/**
- * Where the schemas are: `AMW_SCHEMAS_DIR` when set, else `shared/schemas` beside the repository
- * (where CI and the development machines keep them).
- */
-export function defaultSchemasDirectory(): string {
-  if (process.env.AMW_SCHEMAS_DIR) return resolve(process.env.AMW_SCHEMAS_DIR);
-  const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return resolve(packageDir, '..', '..', '..', 'shared', 'schemas');
+export const ALL_SCHEMA_SETS = Object.keys(SCHEMA_SETS) as SchemaSet[];
+
+/** The sets whose CRDs the given objects need, in SCHEMA_SETS order. */
+export function schemaSetsUsedBy(objects: Iterable<{ apiVersion?: unknown }>): SchemaSet[] {
+  const used = new Set<SchemaSet | undefined>();
+  for (const object of objects) used.add(schemaSetOf(String(object.apiVersion)));
+  return ALL_SCHEMA_SETS.filter((set) => used.has(set));
 }
 
-/** The schema sets present in a schemas directory. */
-export function availableSchemaSets(directory = defaultSchemasDirectory()): SchemaSet[] {
-  return (Object.keys(SCHEMA_SETS) as SchemaSet[]).filter((set) => existsSync(join(directory, set)) && statSync(join(directory, set)).isDirectory());
+/** The folder of each set's CRD files. */
+export type SchemaFolders = Partial<Record<SchemaSet, string>>;
+
+/** The schema sets present in a schemas directory (a folder with one sub-folder per set, named as in SCHEMA_SETS). */
+export function availableSchemaSets(directory: string): SchemaSet[] {
+  return ALL_SCHEMA_SETS.filter((set) => existsSync(join(directory, set)) && statSync(join(directory, set)).isDirectory());
 }
 
 type Schema = Record<string, unknown>;
@@ -119,11 +121,17 @@ function newAjv(): Ajv {
 }
 
 /** Reads the CRDs of the given sets under a schemas directory (all that are present by default). */
-export function loadCrdValidator(directory = defaultSchemasDirectory(), sets: readonly SchemaSet[] = availableSchemaSets(directory)): CrdValidator {
+export function loadCrdValidator(directory: string, sets: readonly SchemaSet[] = availableSchemaSets(directory)): CrdValidator {
+  return loadCrdValidatorFrom(Object.fromEntries(sets.map((set) => [set, join(directory, set)])));
+}
+
+/** Reads the CRDs of each set from its own folder. */
+export function loadCrdValidatorFrom(folders: SchemaFolders): CrdValidator {
   const ajv = newAjv();
   const validators = new Map<string, ValidateFunction>();
+  const sets = ALL_SCHEMA_SETS.filter((set) => folders[set] !== undefined);
   for (const set of sets) {
-    const dir = join(directory, set);
+    const dir = folders[set]!;
     if (!existsSync(dir)) throw new Error(`no ${SCHEMA_SETS[set]} in ${dir}`);
     let found = 0;
     for (const file of yamlFiles(dir)) {
@@ -142,7 +150,7 @@ export function loadCrdValidator(directory = defaultSchemasDirectory(), sets: re
   const keyOf = (object: { apiVersion?: unknown; kind?: unknown }) => `${String(object.apiVersion)}/${String(object.kind)}`;
   return {
     kinds: [...validators.keys()],
-    sets: [...sets],
+    sets,
     knows: (object) => validators.has(keyOf(object)),
     validate(value) {
       const object = value as { apiVersion?: unknown; kind?: unknown };

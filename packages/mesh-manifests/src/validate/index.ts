@@ -13,8 +13,23 @@ import { validateKongCredentials, validateKongObject } from './kong.js';
 import { validateKubernetesObject } from './kubernetes.js';
 import { yamlFiles } from './yaml-files.js';
 
-export { crdDirectoryExists, defaultCrdDirectory, loadAppMeshValidator, type AppMeshValidator } from './appmesh-crds.js';
-export { availableSchemaSets, defaultSchemasDirectory, loadCrdValidator, SCHEMA_SETS, schemaSetOf, type CrdValidator, type SchemaSet } from './crds.js';
+export { loadAppMeshValidator, type AppMeshValidator } from './appmesh-crds.js';
+export {
+  ALL_SCHEMA_SETS,
+  availableSchemaSets,
+  loadCrdValidator,
+  loadCrdValidatorFrom,
+  SCHEMA_SETS,
+  schemaSetOf,
+  schemaSetsUsedBy,
+  type CrdValidator,
+  type SchemaFolders,
+  type SchemaSet,
+} from './crds.js';
+export { schemaCacheRoot, userCacheHome } from './schema-cache.js';
+export { locateSchemas, namedSchemasFolder, type LocatedSchemas, type NamedSchemasFolder, type SchemaLookup, type SchemaOrigin } from './schema-location.js';
+export { DEFAULT_SCHEMA_BASE_URL, SCHEMA_SOURCES, sourceUrl, type PinnedFile, type PinnedSet } from './schema-sources.js';
+export { SchemasUnavailableError } from './schemas-unavailable.js';
 export { KONG_KINDS, validateKongCredentials, validateKongObject } from './kong.js';
 export { isKubernetesBuiltin, validateKubernetesObject } from './kubernetes.js';
 

@@ -2,6 +2,7 @@
  * Validates rendered Kubernetes objects against Kubernetes' own OpenAPI schemas, as packaged by
  * `kubernetes-models`. Custom resources (App Mesh, Kong) are validated elsewhere.
  */
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { IngressClass } from 'kubernetes-models/networking.k8s.io/v1/IngressClass';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
@@ -20,6 +21,7 @@ interface Validatable {
 }
 
 const MODELS: Record<string, new (data: never) => Validatable> = {
+  'apps/v1/DaemonSet': DaemonSet,
   'apps/v1/Deployment': Deployment,
   'networking.k8s.io/v1/Ingress': Ingress,
   'networking.k8s.io/v1/IngressClass': IngressClass,

@@ -6,20 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { liveTargetsOf } from '../../src/render/layout.js';
-import { availableSchemaSets, defaultSchemasDirectory, loadCrdValidator, schemaSetOf } from '../../src/validate/crds.js';
+import { loadCrdValidator, schemaSetOf } from '../../src/validate/crds.js';
 import { validateKongObject } from '../../src/validate/kong.js';
 import { validateKubernetesObject } from '../../src/validate/kubernetes.js';
 import { walkthroughs } from '../../src/walkthroughs/index.js';
+import { describeWithCrds } from '../crd-schemas.js';
 import { checkTemplate, specDatabase } from '../ecs/cfn-spec.js';
 import { cloudFormation, kubernetesObjects, RENDERERS, type Obj } from './rendered.js';
 
 const rendered = walkthroughs.flatMap((w) => liveTargetsOf(w).flatMap((target) => RENDERERS[target](w)));
 const objects = kubernetesObjects(rendered);
 const label = (o: Obj) => `${o.kind} ${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
-const inCi = process.env.CI === 'true';
-const sets = availableSchemaSets();
-const needed = ['istio-crds', 'gateway-api-crds', 'lattice-crds'] as const;
-const missing = needed.filter((s) => !sets.includes(s));
 
 describe("Kubernetes' own kinds", () => {
   const builtins = objects.filter(({ object }) => !schemaSetOf(String(object.apiVersion)) && !String(object.apiVersion).startsWith('configuration.konghq.com'));
@@ -48,14 +45,10 @@ describe("Kubernetes' own kinds", () => {
   });
 });
 
-describe(`CRDs of the live targets${missing.length && !inCi ? ` (skipped: ${missing.join(', ')} not in ${defaultSchemasDirectory()}; set AMW_SCHEMAS_DIR)` : ''}`, () => {
-  if (missing.length) {
-    it.runIf(inCi)(`are in ${defaultSchemasDirectory()} (CI must have them)`, () => {
-      expect(missing).toEqual([]);
-    });
-    return;
-  }
-  const crds = loadCrdValidator(defaultSchemasDirectory(), [...needed]);
+const LIVE_TARGET_SETS = ['istio-crds', 'gateway-api-crds', 'lattice-crds'] as const;
+
+describeWithCrds('CRDs of the live targets', LIVE_TARGET_SETS, (schemasDirectory) => {
+  const crds = loadCrdValidator(schemasDirectory, LIVE_TARGET_SETS);
   const custom = objects.filter(({ object }) => schemaSetOf(String(object.apiVersion)));
 
   it('covers every kind the targets render', () => {
