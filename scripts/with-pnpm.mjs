@@ -15,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pinned = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.replace(/^pnpm@/, '');
 
-/** Entry points that are more than one pnpm call: build what they need, then run them. */
-const buildForLocalMesh = ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/local-mesh...', '--filter=./apps/*'];
+/**
+ * Entry points that are more than one pnpm call: build what they need, then run them. The apps
+ * are workspace dependencies of @amw/local-mesh, so `--filter=@amw/local-mesh...` builds them too.
+ */
+const buildForLocalMesh = ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/local-mesh...'];
 const compositeCommands = {
   dev: [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/main.js', 'dev']],
-  'dev:direct': [
-    ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@amw/dev-stack...', '--filter=./apps/*'],
-    ['node', 'packages/dev-stack/dist/cli.js'],
-  ],
+  'dev:direct': [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/direct.js']],
   // The mesh CLI runs from source so a learner's edit to a definition shows at once.
   mesh: [['node', '--conditions=@amw/source', '--import', 'tsx', 'packages/mesh-manifests/src/cli/main.ts']],
   walkthrough: [buildForLocalMesh, ['node', 'packages/local-mesh/dist/cli/main.js']],

@@ -1,7 +1,10 @@
 /**
- * Where Postgres and Redis come from, in the order DESIGN.md gives: the URL the user set, else
- * a server already answering on the default local port, else (tests) a Testcontainers
- * container when a Docker engine answers, else (pnpm dev) an embedded fallback.
+ * Where Postgres and Redis come from: the URL the user set, else a server already answering on
+ * the default local port, else (tests) a Testcontainers container when a Docker engine answers,
+ * else (pnpm dev) an embedded fallback. The order goes from what the developer chose to what we
+ * improvise: an explicit URL always wins, a server they already run beats starting another, real
+ * servers in containers keep tests honest, and the embedded fallback exists only so that a fresh
+ * machine with nothing but Node can still run `pnpm dev`.
  */
 import { redactUrl } from '@amw/service-kit/core';
 import { dockerAnswers, postgresAnswers, redisAnswers } from './probe.js';

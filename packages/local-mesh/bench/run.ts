@@ -44,7 +44,8 @@ import { fixed, median, megabytes, percentile, table } from './stats.js';
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
 const PROXY_MAIN = join(packageDir, 'dist/process/proxy-main.js');
-const COLORTELLER_MAIN = join(repoRoot, 'apps/colorteller/dist/main.js');
+// The real app, measured as the walkthroughs run it: its built entry point, wherever the workspace keeps it.
+const COLORTELLER_MAIN = fileURLToPath(import.meta.resolve('@amw/colorteller/main'));
 const TRIVIAL_MAIN = join(packageDir, 'bench/trivial-upstream.ts');
 
 /** No second set by default: the proxies already run with the orchestrator's flags. */

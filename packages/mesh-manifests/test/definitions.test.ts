@@ -1,5 +1,7 @@
 /**
- * Every name, port, weight, match and policy SPEC §3 gives, read back from the definitions.
+ * Every name, port, weight, match and policy the walkthroughs promise, read back from the
+ * definitions: the values of the original each walkthrough follows (cited in its `source` and at
+ * the top of its guide), and ours where a correction says why they differ.
  */
 import { describe, expect, it } from 'vitest';
 import { pingHealthCheck } from '../src/model/build.js';
@@ -17,7 +19,7 @@ import { at, weights } from './helpers.js';
 
 const injection = { 'appmesh.k8s.aws/sidecarInjectorWebhook': 'enabled' };
 
-describe('mesh-basics (SPEC §3.1)', () => {
+describe('mesh-basics', () => {
   const s = at(meshBasics);
 
   it('has mesh mesh-1 allowing all egress and selecting namespaces labelled mesh=mesh-1', () => {
@@ -97,13 +99,13 @@ describe('mesh-basics (SPEC §3.1)', () => {
     expect(new Set(colors).size).toBe(2);
   });
 
-  it('records the four traps of the seed', () => {
+  it('records the four traps the original blog series fell into', () => {
     const text = meshBasics.corrections.map((c) => c.original).join(' ');
     for (const trap of ['`mesh: sitateru-mesh`', 'selected `app: sample1`', 'share its name with the Service', '`curl svc-v`']) expect(text).toContain(trap);
   });
 });
 
-describe('ingress-gateway-ecs (SPEC §3.2)', () => {
+describe('ingress-gateway-ecs', () => {
   const s = at(ingressGatewayEcs, 'plain');
   const colors = ['white', 'blue', 'black', 'red'];
 
@@ -200,7 +202,7 @@ describe('ingress-gateway-ecs (SPEC §3.2)', () => {
   });
 });
 
-describe('ingress-gateway-eks (SPEC §3.3)', () => {
+describe('ingress-gateway-eks', () => {
   const s = at(ingressGatewayEks);
   const NS = 'howto-k8s-ingress-gateway';
 
@@ -247,7 +249,7 @@ describe('ingress-gateway-eks (SPEC §3.3)', () => {
     });
   });
 
-  it('checks the five SPEC requests', () => {
+  it('checks a path route and each way the header router answers: exact, regex, present, absent', () => {
     const checks = Object.fromEntries(ingressGatewayEks.checks.map((c) => [`${c.request.path} ${JSON.stringify(c.request.headers ?? {})}`, c.expect]));
     const answer = (path: string, headers: Record<string, string>) =>
       (checks[`${path} ${JSON.stringify(headers)}`] as { response: { body: { equals: string } } }).response.body.equals;
@@ -259,7 +261,7 @@ describe('ingress-gateway-eks (SPEC §3.3)', () => {
   });
 });
 
-describe('dj-kong-ingress (SPEC §3.4)', () => {
+describe('dj-kong-ingress', () => {
   const final = at(djKongIngress);
 
   it('has mesh dj-app over namespaces prod and kong, both labelled in', () => {
@@ -343,7 +345,7 @@ describe('dj-kong-ingress (SPEC §3.4)', () => {
   });
 });
 
-describe('yelb-multi-account (SPEC §3.5)', () => {
+describe('yelb-multi-account', () => {
   const backend = at(yelbMultiAccount, undefined, 'backend');
   const frontend = at(yelbMultiAccount, undefined, 'frontend');
 
@@ -398,7 +400,7 @@ describe('yelb-multi-account (SPEC §3.5)', () => {
   });
 });
 
-describe('yelb-canary-observability (SPEC §3.6)', () => {
+describe('yelb-canary-observability', () => {
   it('weighs v1:v2 2:1 at the canary step, with a retry policy and a per-request timeout', () => {
     const route = at(yelbCanaryObservability, 'canary').router('yelb-appserver', 'yelb').spec.routes![0]!;
     expect(weights(at(yelbCanaryObservability, 'canary').router('yelb-appserver', 'yelb'), route.name)).toEqual({ 'yelb-appserver-v1': 2, 'yelb-appserver-v2': 1 });

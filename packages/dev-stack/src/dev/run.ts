@@ -1,19 +1,18 @@
 /**
- * `pnpm dev:direct`: resolve Postgres and Redis, start every app from its build, wait for
- * each `/ping`, print where everything is, and on Ctrl-C stop it all with nothing left behind.
+ * `pnpm dev:direct`: resolve Postgres and Redis, start every registered app from its build, wait
+ * for each `/ping`, print where everything is, and on Ctrl-C stop it all with nothing left behind.
  */
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { findPostgres, findRedis, type BackingService } from '../backing.js';
 import { embeddedPostgres } from '../embedded/postgres.js';
 import { embeddedRedis } from '../embedded/redis.js';
-import { findRepoRoot } from '../repo-root.js';
 import { colourEnabled, paint } from '../supervisor/colour.js';
 import { createConsoleReporter } from '../supervisor/reporter.js';
 import { SupervisorError, supervise, type ProcessGroup, type ProcessSpec } from '../supervisor/supervise.js';
-import { USAGE, UsageError, parseDevArgs, type DevArgs } from './args.js';
-import { DEV_SERVICES, type DevContext } from './services.js';
+import { UsageError, parseDevArgs, usage, type DevArgs } from './args.js';
+import { portSpan, type DevContext, type DevService } from './services.js';
 
 export interface DevIo {
   out: (text: string) => void;
@@ -29,9 +28,15 @@ const defaultIo: DevIo = {
 
 class DevError extends Error {}
 
-function missingBuilds(root: string): string[] {
-  const entries = new Set(DEV_SERVICES.map((s) => join('apps', s.app, s.entry)));
-  return [...entries].filter((entry) => !existsSync(join(root, entry)));
+/** A path as the developer typed commands from: relative to the working directory when it is below it. */
+function shown(path: string): string {
+  const below = relative(process.cwd(), path);
+  return below.startsWith('..') || isAbsolute(below) ? path : below;
+}
+
+function missingBuilds(services: readonly DevService[]): string[] {
+  const entries = new Set(services.map((s) => s.app.entry));
+  return [...entries].filter((entry) => !existsSync(entry)).map(shown);
 }
 
 function portFree(port: number): Promise<boolean> {
@@ -43,8 +48,8 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function checkPorts(args: DevArgs): Promise<void> {
-  for (const service of DEV_SERVICES) {
+async function checkPorts(args: DevArgs, services: readonly DevService[]): Promise<void> {
+  for (const service of services) {
     const port = args.portBase + service.offset;
     if (!(await portFree(port))) {
       throw new DevError(
@@ -71,32 +76,33 @@ async function resolveBacking(args: DevArgs, io: DevIo): Promise<{ postgres: Bac
   }
 }
 
-function specs(args: DevArgs, root: string, context: DevContext, env: NodeJS.ProcessEnv): ProcessSpec[] {
+function specs(args: DevArgs, services: readonly DevService[], context: DevContext, env: NodeJS.ProcessEnv): ProcessSpec[] {
   // No mesh yet: calls between apps go straight to 127.0.0.1, never through a proxy the user's
   // shell may have set for the internet.
   const noProxy = [env.NO_PROXY ?? env.no_proxy, '127.0.0.1', 'localhost'].filter(Boolean).join(',');
-  return DEV_SERVICES.map((service) => {
+  return services.map((service) => {
     const port = args.portBase + service.offset;
     return {
       name: service.name,
       command: process.execPath,
-      args: [join(root, 'apps', service.app, service.entry)],
-      cwd: join(root, 'apps', service.app),
+      args: [service.app.entry],
+      cwd: service.app.dir,
       env: { ...service.env(context), PORT: String(port), NO_PROXY: noProxy, no_proxy: noProxy },
       ready: { http: `http://127.0.0.1:${port}/ping` },
     };
   });
 }
 
-function table(group: ProcessGroup, args: DevArgs, backing: { postgres: BackingService; redis: BackingService }, colour: boolean): string {
-  const rows = DEV_SERVICES.map((service) => {
+function table(group: ProcessGroup, args: DevArgs, services: readonly DevService[], backing: { postgres: BackingService; redis: BackingService }, colour: boolean): string {
+  const rows = services.map((service) => {
     const pid = group.processes.find((p) => p.name === service.name)?.pid ?? '-';
     return [service.name, `http://127.0.0.1:${args.portBase + service.offset}`, String(pid), service.describe];
   });
   const header = ['SERVICE', 'URL', 'PID', 'WHAT'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('   ')}`.trimEnd();
-  const ui = `http://127.0.0.1:${args.portBase}`;
+  const landing = services.find((s) => s.landing);
+  const open = landing ? `${paint(`→ Open the ${landing.landing} at`, 1, colour)} ${paint(`http://127.0.0.1:${args.portBase + landing.offset}`, 4, colour)}   ` : '';
   return [
     '',
     paint(`All ${rows.length} services are ready.`, 1, colour),
@@ -105,26 +111,25 @@ function table(group: ProcessGroup, args: DevArgs, backing: { postgres: BackingS
     `  Postgres: ${backing.postgres.description}`,
     `  Redis:    ${backing.redis.description}`,
     '',
-    `${paint('→ Open the Yelb UI at', 1, colour)} ${paint(ui, 4, colour)}   (Ctrl-C stops everything)`,
+    `${open}(Ctrl-C stops everything)`,
     '',
   ].join('\n');
 }
 
-/** Runs `pnpm dev:direct`; resolves the exit code once everything it started has stopped. */
-export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Promise<number> {
+/** Runs `pnpm dev:direct` with these services; resolves the exit code once everything it started has stopped. */
+export async function runDev(argv: readonly string[], services: readonly DevService[], io: DevIo = defaultIo): Promise<number> {
   let args: DevArgs;
   try {
-    args = parseDevArgs(argv, io.env);
+    args = parseDevArgs(argv, portSpan(services), io.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`dev: ${error.message}\n`);
     return 2;
   }
   if (args.help) {
-    io.out(USAGE);
+    io.out(usage(services));
     return 0;
   }
-  const root = args.root ? resolve(args.root) : findRepoRoot();
 
   // A Ctrl-C while Postgres is still starting must still clean up; the supervisor takes over later.
   let interrupted: NodeJS.Signals | undefined;
@@ -135,11 +140,11 @@ export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Pr
 
   let backing: { postgres: BackingService; redis: BackingService } | undefined;
   try {
-    const missing = missingBuilds(root);
+    const missing = missingBuilds(services);
     if (missing.length > 0) {
       throw new DevError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: build the apps first with \`pnpm build\` (\`pnpm dev:direct\` from the repository root builds them for you)`);
     }
-    await checkPorts(args);
+    await checkPorts(args, services);
     backing = await resolveBacking(args, io);
     io.out(`Postgres: ${backing.postgres.description}\nRedis: ${backing.redis.description}\n`);
     if (interrupted) return 0;
@@ -147,13 +152,13 @@ export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Pr
     const context: DevContext = {
       postgresUrl: backing.postgres.url,
       redisUrl: backing.redis.url,
-      port: (name) => args.portBase + DEV_SERVICES.find((s) => s.name === name)!.offset,
+      port: (name) => args.portBase + services.find((s) => s.name === name)!.offset,
     };
     const colour = colourEnabled(process.stdout, io.env);
-    const reporter = createConsoleReporter({ names: DEV_SERVICES.map((s) => s.name), write: io.out, colour });
+    const reporter = createConsoleReporter({ names: services.map((s) => s.name), write: io.out, colour });
     let group: ProcessGroup;
     try {
-      group = await supervise(specs(args, root, context, io.env), { onEvent: reporter, handleSignals: true, onChildExit: 'stop-all' });
+      group = await supervise(specs(args, services, context, io.env), { onEvent: reporter, handleSignals: true, onChildExit: 'stop-all' });
     } catch (error) {
       if (!(error instanceof SupervisorError)) throw error;
       if (interrupted || !error.processName) return 0;
@@ -164,7 +169,7 @@ export async function runDev(argv: readonly string[], io: DevIo = defaultIo): Pr
       await group.stop(`received ${interrupted}`);
       return 0;
     }
-    io.out(table(group, args, backing, colour));
+    io.out(table(group, args, services, backing, colour));
     const exits = await group.exited;
     const crashed = exits.find((e) => !e.expected);
     if (crashed) {

@@ -9,14 +9,15 @@
  *   dev                      start every walkthrough at once (what `pnpm dev` runs)
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { findRepoRoot } from '@amw/dev-stack';
 import { colourCode, colourEnabled, paint, processAlive, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../checks/runner.js';
 import { WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
-import { PROXY_ENTRY, appEntry } from '../orchestrator/launch.js';
+import { PROXY_ENTRY } from '../orchestrator/launch.js';
+import { ourApps } from '../our-apps.js';
 import { databaseFor, findBacking, needsBacking, redisDbFor } from './backing.js';
 
 class UsageError extends Error {}
@@ -69,7 +70,8 @@ function runReporter(event: RunEvent): void {
 }
 
 function checkBuilt(): void {
-  const missing = [PROXY_ENTRY, ...(['colorteller', 'music', 'dj', 'yelb-appserver', 'yelb-ui'] as const).map(appEntry)].filter((p) => !existsSync(join(repoRoot, p)));
+  const entries = [join(repoRoot, PROXY_ENTRY), ...ourApps().apps.map((app) => app.entry)];
+  const missing = entries.filter((p) => !existsSync(p)).map((p) => relative(repoRoot, p));
   if (missing.length > 0) throw new UsageError(`not built yet: ${missing.join(', ')}; run \`pnpm build\` (or \`pnpm walkthrough …\` from the repository root, which builds first)`);
 }
 

@@ -7,9 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
-import { isOurApp, meshIdentityOf, type ClusterState, type VirtualService, type Walkthrough, type Workload } from '@amw/mesh-manifests';
+import type { AppRegistry } from '@amw/dev-stack/apps';
+import { meshIdentityOf, type ClusterState, type VirtualService, type Walkthrough, type Workload } from '@amw/mesh-manifests';
 import { entrySlots } from './entries.js';
 import { virtualServiceKey, type Endpoint, type Instance, type MeshWorld, type Scoped } from '../control-plane/world.js';
+import { appOf } from '../our-apps.js';
 
 /** Hands out local ports: from a base upwards when given one (stable URLs), else any free port. */
 export class PortAllocator {
@@ -118,11 +120,12 @@ export function plannedInstances(walkthrough: Walkthrough, clusters: readonly Cl
  * Gives every instance the ports it needs, keeping those an instance already had. Entry points
  * (gateways, Kong, load-balanced UIs) are served first, so they sit at the start of the range.
  */
-export async function assignPorts(world: MeshWorld, instances: Instance[], previous: Map<string, Instance>, ports: PortAllocator): Promise<void> {
+export async function assignPorts(world: MeshWorld, instances: Instance[], previous: Map<string, Instance>, ports: PortAllocator, apps: AppRegistry): Promise<void> {
   const entries = entrySlots(world.walkthrough, world, instances);
   for (const instance of instances) {
     const before = previous.get(instance.key)?.ports;
     const component = instance.workload.spec.component;
+    const app = appOf(apps, component);
     const take = async (existing: number | undefined, slot?: string) => {
       if (existing !== undefined) return existing;
       const entry = slot === undefined ? undefined : entries.get(`${instance.key}|${slot}`);
@@ -134,8 +137,8 @@ export async function assignPorts(world: MeshWorld, instances: Instance[], previ
       for (const port of instance.workload.spec.ports) instance.ports.listeners[port.port] = await take(before?.listeners[port.port], `listener:${port.port}`);
     }
     if (meshed) instance.ports.ingress = await take(before?.ingress, 'ingress');
-    if (isOurApp(component)) instance.ports.app = await take(before?.app);
-    if (component === 'colorteller') instance.ports.control = await take(before?.control);
+    if (app) instance.ports.app = await take(before?.app);
+    if (app?.launch.controlPort) instance.ports.control = await take(before?.control);
     if (meshed || listensItself) instance.ports.admin = await take(before?.admin, 'admin');
     if (component === 'kong') instance.ports.kongAdmin = await take(before?.kongAdmin);
     if (meshed) {
@@ -145,7 +148,7 @@ export async function assignPorts(world: MeshWorld, instances: Instance[], previ
         instance.ports.tcpEgress[key] = await take(before?.tcpEgress[key]);
       }
     }
-    if (isOurApp(component)) instance.upstream = { host: '127.0.0.1', port: instance.ports.app! };
+    if (app) instance.upstream = { host: '127.0.0.1', port: instance.ports.app! };
   }
 }
 

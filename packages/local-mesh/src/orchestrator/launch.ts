@@ -1,23 +1,17 @@
 /**
- * How each instance runs on this machine: our apps from their built `dist/`, with the environment
- * of the definition plus what a pod would get from the platform (its port, its hostname, the
- * sidecar as HTTP_PROXY — the local stand-in for iptables); a proxy process beside every meshed
- * instance; gateways and Kong as proxy processes of their own.
+ * How each instance runs on this machine: our apps from their built entry points, with the
+ * environment of the definition plus what a pod would get from the platform (its port, its
+ * hostname, the sidecar as HTTP_PROXY — the local stand-in for iptables) plus what the app's
+ * launch descriptor asks for (its database URLs, a control port, tracing); a proxy process beside
+ * every meshed instance; gateways and Kong as proxy processes of their own.
  */
 import { join } from 'node:path';
-import type { OurApp } from '@amw/mesh-manifests';
+import type { AppRegistry, RegisteredApp } from '@amw/dev-stack/apps';
 import type { ProcessSpec } from '@amw/dev-stack/supervisor';
 import { proxyId } from '../control-plane/resolve.js';
 import { instanceLabel, virtualServiceKey, type Endpoint, type Instance, type MeshWorld } from '../control-plane/world.js';
+import { appOf } from '../our-apps.js';
 import { tcpBackendsOf } from './instances.js';
-
-const APP_ENTRY: Record<OurApp, string> = {
-  colorteller: 'apps/colorteller/dist/main.js',
-  music: 'apps/music/dist/main.js',
-  dj: 'apps/dj/dist/main.js',
-  'yelb-appserver': 'apps/yelb-appserver/dist/main.js',
-  'yelb-ui': 'apps/yelb-ui/dist/server/main.js',
-};
 
 export const PROXY_ENTRY = 'packages/local-mesh/dist/process/proxy-main.js';
 
@@ -29,6 +23,7 @@ export const PROXY_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 export interface LaunchContext {
   repoRoot: string;
+  apps: AppRegistry;
   controlPlaneUrl: string;
   /** The backing servers' URLs: credentials and options come from there. */
   postgresUrl?: string;
@@ -39,10 +34,6 @@ export interface LaunchContext {
   xrayDaemon?: string;
   /** Short label used in process names, e.g. the walkthrough name. */
   label: string;
-}
-
-export function appEntry(app: OurApp): string {
-  return APP_ENTRY[app];
 }
 
 function withEndpoint(url: string, endpoint: Endpoint, path: string): string {
@@ -75,6 +66,34 @@ export function processName(context: LaunchContext, instance: Instance, role?: s
   return `${context.label}/${instanceLabel(instance)}${role ? `/${role}` : ''}`;
 }
 
+/** What an app's process gets: the definition's environment, what a pod gets, and what its launch descriptor asks for. */
+function appEnv(world: MeshWorld, instance: Instance, context: LaunchContext, app: RegisteredApp, port: number): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = {
+    ...instance.workload.spec.env,
+    PORT: String(port),
+    HOSTNAME: instance.podName,
+    LOG_LEVEL: process.env.AMW_APP_LOG_LEVEL ?? 'info',
+    NO_PROXY: undefined,
+    no_proxy: undefined,
+    HTTP_PROXY: instance.ports.egress !== undefined ? `http://127.0.0.1:${instance.ports.egress}` : undefined,
+    http_proxy: undefined,
+  };
+  const { controlPort, postgres, redis, tracing } = app.launch;
+  if (controlPort && instance.ports.control !== undefined) env[controlPort.env] = String(instance.ports.control);
+  if (!postgres && !redis && !tracing) return env;
+  const tcp = tcpBackends(world, instance);
+  if (postgres && tcp.postgres !== undefined && context.postgresUrl) {
+    env[postgres.env] = withEndpoint(context.postgresUrl, { host: '127.0.0.1', port: tcp.postgres }, `/${context.databaseName}`);
+  }
+  if (redis && tcp.redis !== undefined && context.redisUrl) env[redis.env] = withEndpoint(context.redisUrl, { host: '127.0.0.1', port: tcp.redis }, `/${context.redisDb}`);
+  if (tracing && instance.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1' && context.xrayDaemon) {
+    env[tracing.daemonAddressEnv] = context.xrayDaemon;
+    // The database is a loopback port here; traces should still call it by its mesh name.
+    if (tracing.databaseNameEnv && tcp.postgresName) env[tracing.databaseNameEnv] = tcp.postgresName;
+  }
+  return env;
+}
+
 export function processSpecs(world: MeshWorld, instance: Instance, context: LaunchContext): ProcessSpec[] {
   const specs: ProcessSpec[] = [];
   const node = process.execPath;
@@ -98,36 +117,16 @@ export function processSpecs(world: MeshWorld, instance: Instance, context: Laun
   if (instance.identity?.kind === 'VirtualGateway' && instance.ports.admin !== undefined) specs.push({ ...proxy('envoy', instance.ports.admin), name: processName(context, instance) });
   if (component === 'kong' && instance.ports.kongAdmin !== undefined) specs.push({ ...proxy('kong', instance.ports.kongAdmin), name: processName(context, instance) });
 
-  const app = instance.ports.app;
-  if (app !== undefined && component in APP_ENTRY) {
-    const env: Record<string, string | undefined> = {
-      ...instance.workload.spec.env,
-      PORT: String(app),
-      HOSTNAME: instance.podName,
-      LOG_LEVEL: process.env.AMW_APP_LOG_LEVEL ?? 'info',
-      NO_PROXY: undefined,
-      no_proxy: undefined,
-      HTTP_PROXY: instance.ports.egress !== undefined ? `http://127.0.0.1:${instance.ports.egress}` : undefined,
-      http_proxy: undefined,
-    };
-    if (component === 'colorteller' && instance.ports.control !== undefined) env.CONTROL_PORT = String(instance.ports.control);
-    if (component === 'yelb-appserver') {
-      const tcp = tcpBackends(world, instance);
-      if (tcp.postgres !== undefined && context.postgresUrl) env.DATABASE_URL = withEndpoint(context.postgresUrl, { host: '127.0.0.1', port: tcp.postgres }, `/${context.databaseName}`);
-      if (tcp.redis !== undefined && context.redisUrl) env.REDIS_URL = withEndpoint(context.redisUrl, { host: '127.0.0.1', port: tcp.redis }, `/${context.redisDb}`);
-      if (instance.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1' && context.xrayDaemon) {
-        env.AWS_XRAY_DAEMON_ADDRESS = context.xrayDaemon;
-        // The database is a loopback port here; traces should still call it by its mesh name.
-        if (tcp.postgresName) env.TRACE_DATABASE_NAME = tcp.postgresName;
-      }
-    }
+  const port = instance.ports.app;
+  const app = appOf(context.apps, component);
+  if (port !== undefined && app) {
     specs.push({
       name: processName(context, instance),
       command: node,
-      args: [join(context.repoRoot, APP_ENTRY[component as OurApp])],
+      args: [app.entry],
       cwd: context.repoRoot,
-      env,
-      ready: { http: `http://127.0.0.1:${app}/ping` },
+      env: appEnv(world, instance, context, app, port),
+      ready: { http: `http://127.0.0.1:${port}/ping` },
     });
   }
   return specs;

@@ -9,11 +9,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
+import type { AppRegistry } from '@amw/dev-stack/apps';
 import { supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { CloudMapRegistry } from '../control-plane/cloud-map.js';
 import { Resolver } from '../control-plane/resolve.js';
 import { ConfigStreamServer } from '../control-plane/stream.js';
 import { MeshWorld, type Endpoint, type Instance } from '../control-plane/world.js';
+import { ourApps } from '../our-apps.js';
 import { CertificateStore } from '../tls/cert-store.js';
 import { entryUrls, type EntryUrls } from './entries.js';
 import { PortAllocator, assignPorts, plannedInstances } from './instances.js';
@@ -32,6 +34,8 @@ export interface RunOptions {
   /** Step to start at; default: the last one (everything applied). */
   step?: string;
   repoRoot: string;
+  /** The apps it can run; default: the ones this package depends on. */
+  apps?: AppRegistry;
   /** Where run files, certificates and the like live (`.local-mesh` at the repo root). */
   stateDir: string;
   /** Entries at base + their index, other ports from base + 10 (stable URLs); absent: any free ports. */
@@ -65,6 +69,7 @@ export class WalkthroughRun {
   readonly statsdAgent = new StatsdAgent();
   private readonly stream: ConfigStreamServer;
   private readonly ports: PortAllocator;
+  private readonly apps: AppRegistry;
   private instances = new Map<string, Instance>();
   private groups = new Map<string, ProcessGroup>();
   private version = 0;
@@ -81,6 +86,7 @@ export class WalkthroughRun {
       options.portBase,
     );
     this.stepName = options.step ?? options.walkthrough.steps.at(-1)!.name;
+    this.apps = options.apps ?? ourApps();
     this.stream = new ConfigStreamServer((req, res) => this.api(req, res));
   }
 
@@ -146,6 +152,7 @@ export class WalkthroughRun {
   private context(): LaunchContext {
     return {
       repoRoot: this.options.repoRoot,
+      apps: this.apps,
       controlPlaneUrl: this.stream.url,
       ...(this.options.backing.postgres ? { postgresUrl: this.options.backing.postgres } : {}),
       ...(this.options.backing.redis ? { redisUrl: this.options.backing.redis } : {}),
@@ -166,7 +173,7 @@ export class WalkthroughRun {
     };
     const planned = plannedInstances(walkthrough, this.clusters, backing);
     const world = new MeshWorld(walkthrough, this.clusters, planned, this.cloudMap);
-    await assignPorts(world, planned, this.instances, this.ports);
+    await assignPorts(world, planned, this.instances, this.ports, this.apps);
 
     const authorities = this.clusters.flatMap((c) => c.resources.filter((r): r is CertificateAuthority => r.kind === 'CertificateAuthority'));
     this.certs ??= await CertificateStore.prepare(authorities, join(this.options.stateDir, 'certs', walkthrough.name));

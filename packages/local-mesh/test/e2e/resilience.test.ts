@@ -1,7 +1,10 @@
 /**
- * The mesh behaviours of SPEC §4 that the six walkthroughs only configure, proven end to end on a
- * small walkthrough of our own: ColorTellers with faults switched on through their control port,
- * a client calling them through its sidecar, and the real proxies in between.
+ * The mesh behaviours the six walkthroughs configure but never show failing — retries, timeouts,
+ * active health checks, outlier detection, connection pools, the egress filter — proven end to end
+ * on a small walkthrough of our own. With App Mesh's APIs gone, the local mesh is the only place a
+ * learner can watch them act, so each must answer as Envoy would. ColorTellers have faults
+ * switched on through their control port, a client calls them through its sidecar, and the real
+ * proxies sit in between.
  */
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,7 +69,7 @@ const resilience: Walkthrough = {
   // Not one of the six: the type only knows those names, and this fixture never reaches the guides.
   name: 'resilience' as Walkthrough['name'],
   title: 'Resilience: retries, timeouts, health checks, outlier detection, connection pools',
-  source: 'test fixture',
+  source: { title: 'a fixture of this test suite, following no original', site: 'this repository' },
   teaches: [],
   platform: 'eks',
   region: 'us-west-2',

@@ -4,7 +4,8 @@
  * `*_HOST`/`*_ENDPOINT`/`*_SERVER`/`*_URL`; plus the defaults of the sample apps, which call
  * their backends even when no variable is set.
  *
- * Well-known defaults (facts from the original apps, see shared/reference/yelb-dj.md):
+ * Well-known defaults of the original Yelb (github.com/mreferre/yelb: the UI's startup script
+ * and the appserver's configuration), which our rewrites keep:
  * - yelb-ui: `YELB_APPSERVER_ENDPOINT`, default `http://yelb-appserver:4567`.
  * - yelb-appserver: `RACK_ENV` (image default `production`); `production`/`test` call
  *   `yelb-db:5432` and `redis-server:6379`; `custom` reads `YELB_DB_SERVER_ENDPOINT` (5432) and
@@ -15,7 +16,8 @@
  *   gateway's `COLOR_TELLER_ENDPOINT` are covered by the generic patterns.
  *
  * A container's `command`/`args` count too: URLs anywhere in them, and the host a `curl` or
- * `wget` is pointed at (`curl -s svc-v` — mesh-basics' seed did exactly this).
+ * `wget` is pointed at (`curl -s svc-v` — the blog series behind mesh-basics did exactly this, and
+ * reached the Service directly instead of the router).
  */
 import type { ContainerInfo, PodTemplate } from './inventory.js';
 import type { FieldPath } from './types.js';

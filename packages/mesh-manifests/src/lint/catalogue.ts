@@ -16,6 +16,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   'gateway-route-unmatched': 'a GatewayRoute no VirtualGateway (or several) selects',
   'cross-account-unshared': 'an ARN reference to another account without a shared mesh (meshOwner + RAM share)',
   'unknown-envoy-image': 'an Envoy image App Mesh never published',
+  'outdated-envoy-image': 'a released Envoy image older than the last release, which the App Mesh controller injects',
   'target-weights': 'Istio or Gateway API weights by which no backend, or not every one, gets its share (a missing or negative weight, a total of 0, over 999 on Lattice)',
   'unknown-subset': 'an Istio route to a subset no DestinationRule for its host defines',
   'missing-backend': 'an Istio destination or a Gateway API backendRef naming a Service that does not exist',

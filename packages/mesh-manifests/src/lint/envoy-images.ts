@@ -129,6 +129,12 @@ function compareVersions(a: number[], b: number[]): number {
   return 0;
 }
 
+/** A released tag (FIPS or not) of an older Envoy than the last release. */
+export function isOlderThanLatest(tag: string): boolean {
+  const version = versionOf(tag.replace(/-fips$/, ''));
+  return version !== undefined && compareVersions(version, versionOf(LATEST_ENVOY_TAG) as number[]) < 0;
+}
+
 export function isReleasedEnvoyTag(tag: string, options: { fipsAllowed?: boolean } = {}): boolean {
   if (TAGS.has(tag)) return true;
   if (!options.fipsAllowed || !tag.endsWith('-fips')) return false;

@@ -20,6 +20,7 @@ export type RuleId =
   | 'gateway-route-unmatched'
   | 'cross-account-unshared'
   | 'unknown-envoy-image'
+  | 'outdated-envoy-image'
   | 'target-weights'
   | 'unknown-subset'
   | 'missing-backend'

@@ -283,7 +283,7 @@ export function resourceUses(cluster: string, resource: Resource): FeatureUse[] 
       const uses: FeatureUse[] = [];
       const env = resource.spec.proxyEnv ?? {};
       if (env.ENABLE_ENVOY_XRAY_TRACING === '1') uses.push(use('xray-tracing', cluster, resource, 'proxyEnv.ENABLE_ENVOY_XRAY_TRACING', `to the ${resource.spec.sidecars?.includes('xray-daemon') ? 'X-Ray daemon beside it' : 'X-Ray daemon'}`));
-      if (env.ENABLE_ENVOY_DOG_STATSD === '1') uses.push(use('statsd-metrics', cluster, resource, 'proxyEnv.ENABLE_ENVOY_DOG_STATSD', `to port ${env.STATSD_PORT ?? '8125'}${resource.spec.sidecars?.includes('cloudwatch-agent') ? ', a CloudWatch agent beside it' : ''}`));
+      if (env.ENABLE_ENVOY_DOG_STATSD === '1') uses.push(use('statsd-metrics', cluster, resource, 'proxyEnv.ENABLE_ENVOY_DOG_STATSD', `to port ${env.STATSD_PORT ?? '8125'}${resource.spec.sidecars?.includes('cloudwatch-agent') ? ' of a CloudWatch agent' : ''}`));
       if (resource.spec.kongIngressControllerUid === 1337) uses.push(use('egress-bypass-uid', cluster, resource, 'kongIngressControllerUid', 'Kong’s ingress controller reaches the Kubernetes API around Envoy'));
       if (resource.spec.ecs?.proxyConfiguration) uses.push(use('ecs-envoy-proxy', cluster, resource, 'ecs.proxyConfiguration', `APPMESH, app ports ${resource.spec.ecs.proxyConfiguration.appPorts.join(', ')}`));
       return uses;

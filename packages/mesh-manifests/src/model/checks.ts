@@ -1,7 +1,8 @@
 /**
  * What a learner runs to see a walkthrough work, and what they should see: the same list drives the
- * guides' "expected output" and, later, the local end-to-end tests. Bodies are compared as the
- * SPEC says: JSON by value (whitespace is not a contract), plain text exactly.
+ * guides' "expected output" and, later, the local end-to-end tests. JSON bodies are compared by
+ * value, because the rewritten apps serialise differently from the originals (whitespace is not a
+ * contract); plain-text bodies (a colour, a vote count) exactly, because that text is the answer.
  */
 
 /** How a response body is recognised. */

@@ -38,9 +38,10 @@ export const THIRD_PARTY_IMAGES = {
   redis: 'redis:7.4-alpine',
   'envoy-gateway': APPMESH_ENVOY_IMAGE,
   kong: 'kong:3.9',
-  'kong-ingress-controller': 'kong/kubernetes-ingress-controller:3.5',
+  'kong-ingress-controller': 'kong/kubernetes-ingress-controller:3.5.13',
   curl: 'curlimages/curl:8.11.1',
-  'xray-daemon': 'public.ecr.aws/xray/aws-xray-daemon:3.3.7',
+  // The last X-Ray daemon release (3.6.6, July 2026); the App Mesh chart only says `latest`.
+  'xray-daemon': 'public.ecr.aws/xray/aws-xray-daemon:3.6.6',
   'cloudwatch-agent': 'public.ecr.aws/cloudwatch-agent/cloudwatch-agent:1.300064.0b1337',
 } as const;
 
@@ -130,10 +131,12 @@ export const SIDECARS: Record<SidecarComponent, Omit<SidecarFacts, 'env'>> = {
     runAsUser: 1337,
     resources: { requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
   },
+  // Root, the image's own user: the agent writes its configuration under its install folder at
+  // start. Never beside Envoy in a pod or a proxied task, where it would need UID 1337.
   'cloudwatch-agent': {
     image: THIRD_PARTY_IMAGES['cloudwatch-agent'],
     ports: [{ name: 'statsd', port: 8125, protocol: 'UDP' }],
-    runAsUser: 1337,
+    runAsUser: 0,
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
   },
 };

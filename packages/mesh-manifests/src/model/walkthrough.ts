@@ -64,7 +64,37 @@ export interface Step {
   changes: Change[];
 }
 
-export interface SeedCorrection {
+/**
+ * A public document: a blog post, a slide deck, a walkthrough in a public repository. The guides
+ * cite it, so a reader can check every claim about "the original" without this repository's
+ * authors.
+ */
+export interface Citation {
+  /** As published, in its own language. */
+  title: string;
+  /** Who wrote, presented or translated it, as credited; absent when the page names nobody. */
+  author?: string;
+  /** Where it is published: the blog, the slide host, the repository. */
+  site: string;
+  /**
+   * When it was published: `YYYY-MM-DD`, `YYYY-MM` when only the month is certain, or
+   * `YYYY-MM-DD to YYYY-MM-DD` for a series; absent for a living document such as a repository.
+   */
+  date?: string;
+  /** Absent only when no address could be confirmed; `related` then carries the ones that were. */
+  url?: string;
+}
+
+/** The original a walkthrough follows, and what that original itself rests on. */
+export interface Source extends Citation {
+  /**
+   * Other public documents the walkthrough draws on: the post a translation renders, the AWS
+   * walkthrough a hands-on report followed, the sample app it reuses.
+   */
+  related?: Citation[];
+}
+
+export interface Correction {
   /** What the original said or did. */
   original: string;
   /** What is right, and what this repository does instead. */
@@ -74,8 +104,8 @@ export interface SeedCorrection {
 export interface Walkthrough {
   name: WalkthroughName;
   title: string;
-  /** Which source document it comes from. */
-  source: string;
+  /** The public article or deck it follows, cited at the top of its guide. */
+  source: Source;
   teaches: string[];
   platform: 'eks' | 'ecs';
   /** Example region in rendered ARNs. */
@@ -89,7 +119,7 @@ export interface Walkthrough {
   steps: Step[];
   entries: Entry[];
   checks: Check[];
-  corrections: SeedCorrection[];
+  corrections: Correction[];
 }
 
 export function resourceKey(resource: { kind: string; metadata: ObjectMeta }): string {

@@ -1,6 +1,7 @@
 /**
- * dj-kong-ingress (seed 001, EKS): the DJ app meshed, a 95:5 canary of jazz and metal v2, then Kong
- * as the mesh's ingress with a rate limit and API keys. Kong is itself a virtual node whose
+ * dj-kong-ingress (EKS, after the AWS and Kong blog post cited in `source`): the DJ app meshed,
+ * a 95:5 canary of jazz and metal v2, then Kong as the mesh's ingress with a rate limit and API
+ * keys. Kong is itself a virtual node whose
  * backends are the two virtual services; its ingress controller runs as UID 1337 so Envoy's egress
  * capture lets it reach the Kubernetes API server.
  */
@@ -148,7 +149,27 @@ const canary = (genre: Genre) => {
 export const djKongIngress: Walkthrough = {
   name: 'dj-kong-ingress',
   title: 'The DJ app: a 95:5 canary, and Kong as the mesh’s ingress',
-  source: 'seed 001 (AWS blog: running microservices in Amazon EKS with AWS App Mesh and Kong), on top of the EKS workshop’s DJ app',
+  source: {
+    title: 'Running microservices in Amazon EKS with AWS App Mesh and Kong',
+    author: 'Mikhail Shapirov (AWS), with Claudio Acquaviva and Morgan Davies (Kong)',
+    site: 'AWS Containers Blog',
+    date: '2020-12-03',
+    url: 'https://aws.amazon.com/blogs/containers/running-microservices-in-amazon-eks-with-aws-app-mesh-and-kong/',
+    related: [
+      {
+        title: 'AWS App Mesh と Kong を使って Amazon EKS 上でマイクロサービスを実行する',
+        author: 'Japanese translation by 黄 光川 (AWS)',
+        site: 'Amazon Web Services ブログ',
+        url: 'https://aws.amazon.com/jp/blogs/news/running-microservices-in-amazon-eks-with-aws-app-mesh-and-kong-jp/',
+      },
+      {
+        title: 'The DJ app (examples/apps/djapp)',
+        author: 'AWS',
+        site: 'aws/aws-app-mesh-examples on GitHub',
+        url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/examples/apps/djapp',
+      },
+    ],
+  },
   teaches: [
     'virtual services backed by routers, and a canary that sends 5% of requests to v2 without touching the callers',
     'why services inside the mesh are called by their full names (`jazz.prod.svc.cluster.local`)',

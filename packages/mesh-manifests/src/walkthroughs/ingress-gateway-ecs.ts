@@ -1,7 +1,8 @@
 /**
- * ingress-gateway-ecs (seed 004, ECS on Fargate): a virtual gateway routing `/color1` and `/color2`
- * to two virtual routers of ColorTellers, then TLS inside the mesh in two steps with certificates
- * from a CA of our own (the seed skipped TLS because ACM Private CA costs money).
+ * ingress-gateway-ecs (ECS on Fargate): a virtual gateway routing `/color1` and `/color2` to two
+ * virtual routers of ColorTellers, then TLS inside the mesh in two steps with certificates from a
+ * CA of our own. The hands-on report cited in `source` skipped TLS because ACM Private CA bills a
+ * monthly fee per CA; file-based certificates cost nothing, so the TLS steps stay in.
  */
 import type { CertificateAuthority, CloudMapNamespace } from '../model/aws.js';
 import { certificateFiles } from '../model/aws.js';
@@ -116,7 +117,27 @@ const connectionFailure: ExpectedResponse = {
 export const ingressGatewayEcs: Walkthrough = {
   name: 'ingress-gateway-ecs',
   title: 'Ingress gateway on ECS: path routing, weighted routers and TLS inside the mesh',
-  source: 'seed 004 (a hands-on report of the AWS "howto-ingress-gateway" walkthrough on ECS Fargate)',
+  source: {
+    title: '[アップデート] AWS App Meshが「仮想ゲートウェイ」を使ったメッシュ外部からのIngressアクセスをサポートしました',
+    author: '青柳 (Aoyagi), Classmethod',
+    site: 'DevelopersIO',
+    date: '2020-07-15',
+    related: [
+      {
+        title: 'Introducing Ingress support in AWS App Mesh',
+        author: 'AWS',
+        site: 'AWS Containers Blog',
+        date: '2020-07',
+        url: 'https://aws.amazon.com/blogs/containers/introducing-ingress-support-in-aws-app-mesh/',
+      },
+      {
+        title: 'Configuring Ingress Gateway (howto-ingress-gateway)',
+        author: 'AWS',
+        site: 'aws/aws-app-mesh-examples on GitHub',
+        url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/walkthroughs/howto-ingress-gateway',
+      },
+    ],
+  },
   teaches: [
     'a virtual gateway run by an Envoy task behind a Network Load Balancer, with gateway routes that rewrite the matched prefix to `/`',
     'two virtual routers each splitting 1:1 between two virtual nodes',
@@ -278,7 +299,7 @@ export const ingressGatewayEcs: Walkthrough = {
       correction: 'The mesh scripts wire `/color1` to colorteller-1 (white and blue) and `/color2` to colorteller-2 (black and red); so does this definition.',
     },
     {
-      original: 'TLS needed ACM Private CA, so the seed deleted every TLS block and never tried it.',
+      original: 'TLS needed ACM Private CA, so the report deleted every TLS block and never tried it.',
       correction:
         'TLS uses file-based certificates (`certificate.file`, `validation.trust.file`) issued by a CA of our own; the two TLS steps are part of the walkthrough.',
     },
@@ -287,7 +308,7 @@ export const ingressGatewayEcs: Walkthrough = {
       correction: 'Current App Mesh Envoy images read `APPMESH_RESOURCE_ARN` (`mesh/<mesh>/virtualNode/<node>` or `…/virtualGateway/<gateway>`).',
     },
     {
-      original: 'The seed used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).',
+      original: 'The report used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).',
       correction: 'One current image from the public ECR gallery, set in one place for every rendering.',
     },
   ],

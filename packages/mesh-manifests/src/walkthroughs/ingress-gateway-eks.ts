@@ -66,7 +66,21 @@ function answers(name: string, title: string, path: string, color: Color, header
 export const ingressGatewayEks: Walkthrough = {
   name: 'ingress-gateway-eks',
   title: 'Ingress gateway on EKS: routing on paths and headers',
-  source: 'the EKS edition of the AWS ingress gateway walkthrough (howto-k8s-ingress-gateway), companion to seed 004',
+  source: {
+    title: 'Configuring Ingress Gateway (howto-k8s-ingress-gateway)',
+    author: 'AWS',
+    site: 'aws/aws-app-mesh-examples on GitHub',
+    url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/walkthroughs/howto-k8s-ingress-gateway',
+    related: [
+      {
+        title: 'Introducing Ingress support in AWS App Mesh',
+        author: 'AWS',
+        site: 'AWS Containers Blog',
+        date: '2020-07',
+        url: 'https://aws.amazon.com/blogs/containers/introducing-ingress-support-in-aws-app-mesh/',
+      },
+    ],
+  },
   teaches: [
     'a virtual gateway that selects the namespaces of its gateway routes and the pods of its Envoy',
     'gateway routes on a path prefix, with the matched prefix rewritten to `/`',

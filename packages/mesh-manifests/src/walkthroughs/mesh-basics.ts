@@ -1,7 +1,8 @@
 /**
- * mesh-basics (seed 003, EKS): a mesh, two virtual nodes behind a router split 1:1, a virtual
- * service, a client node and a virtual gateway in front. The seed ran nginx in both nodes; we run
- * ColorTeller with a colour per node so the split is visible.
+ * mesh-basics (EKS): a mesh, two virtual nodes behind a router split 1:1, a virtual service, a
+ * client node and a virtual gateway in front, after the three-part blog series cited in `source`.
+ * The series ran nginx in both nodes, where a 1:1 split cannot be seen; we run ColorTeller with a
+ * colour per node so it can.
  */
 import {
   gatewayRoute,
@@ -33,7 +34,20 @@ const podLabels = (vnode: string) => ({ app: 'colorteller', vnode });
 export const meshBasics: Walkthrough = {
   name: 'mesh-basics',
   title: 'Mesh basics: nodes, a router, a virtual service and a gateway',
-  source: 'seed 003 (a three-part blog series trying App Mesh on EKS: preparation to virtual nodes, router and service, virtual gateway)',
+  source: {
+    title: 'AWS App Mesh をEKSで試してみた: (準備~仮想ノードまで), (仮想ルーター、仮想サービス), (仮想ゲートウェイ)',
+    site: 'a Japanese engineering blog, three posts',
+    date: '2021-06-03 to 2021-08-27',
+    related: [
+      {
+        title: 'Getting started with AWS App Mesh and Kubernetes',
+        author: 'AWS',
+        site: 'AWS App Mesh User Guide',
+        url: 'https://docs.aws.amazon.com/app-mesh/latest/userguide/getting-started-kubernetes.html',
+      },
+      { title: 'Virtual gateways', author: 'AWS', site: 'AWS App Mesh User Guide', url: 'https://docs.aws.amazon.com/app-mesh/latest/userguide/virtual_gateways.html' },
+    ],
+  },
   teaches: [
     'how a Mesh selects namespaces (`namespaceSelector`) and how injection is switched on per namespace',
     'the IAM permission Envoy needs (`appmesh:StreamAggregatedResources`) and the service account that carries it',

@@ -7,7 +7,11 @@ import { service, workload } from '../model/build.js';
 import type { Service } from '../model/kubernetes.js';
 import type { Workload, WorkloadSpec } from '../model/workload.js';
 
-/** The service account every meshed pod of a walkthrough runs under (the seed of mesh-basics named it). */
+/**
+ * The service account every meshed pod of a walkthrough runs under. The name is the one the blog
+ * series behind mesh-basics created with `eksctl create iamserviceaccount`, so a learner reading
+ * both finds the same account.
+ */
 export const PROXY_SERVICE_ACCOUNT = 'appmesh-proxyauth';
 
 /**

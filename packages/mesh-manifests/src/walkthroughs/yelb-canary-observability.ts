@@ -1,7 +1,8 @@
 /**
- * yelb-canary-observability (seed 002, the App Mesh seminar): Yelb's appserver v2 released as a 2:1
- * canary behind a router with retries and a per-request timeout, and every proxy observable:
- * access logs on stdout, StatsD metrics to a CloudWatch agent, traces to an X-Ray daemon.
+ * yelb-canary-observability (after the App Mesh seminar deck cited in `source`): Yelb's
+ * appserver v2 released as a 2:1 canary behind a router with retries and a per-request timeout,
+ * and every proxy observable: access logs on stdout, StatsD metrics to a CloudWatch agent, traces
+ * to an X-Ray daemon.
  */
 import type { VirtualRouter } from '../model/appmesh.js';
 import { mesh, meshNamespace, ms, seconds, service, virtualNode, virtualRouter, virtualService, weightedTargets, workload } from '../model/build.js';
@@ -19,7 +20,7 @@ const APPSERVER = fqdn('yelb-appserver', NS);
 
 const accessLog = { accessLog: { file: { path: '/dev/stdout' } } };
 
-/** Every meshed workload: Envoy sends DogStatsD to the CloudWatch agent and traces to the X-Ray daemon beside it. */
+/** Every meshed workload: Envoy sends DogStatsD to a CloudWatch agent (one per node on EKS) and traces to the X-Ray daemon beside it. */
 const observability: Partial<WorkloadSpec> = {
   proxyEnv: {
     ENABLE_ENVOY_XRAY_TRACING: '1',
@@ -86,11 +87,26 @@ const V2: BodyMatch = { equals: 'ApplicationVersion2' };
 export const yelbCanaryObservability: Walkthrough = {
   name: 'yelb-canary-observability',
   title: 'Yelb: a 2:1 canary of the appserver, with logs, metrics and traces',
-  source: 'seed 002 (AWS Black Belt online seminar on App Mesh: observability and canary release)',
+  source: {
+    title: '[AWS Black Belt Online Seminar] AWS App Mesh',
+    author: '林 政利 (Masatoshi Hayashi), AWS Japan',
+    site: 'AWS Black Belt Online Seminar, slides on SlideShare',
+    date: '2020-07-21',
+    url: 'https://www.slideshare.net/AmazonWebServicesJapan/20200721-aws-black-belt-online-seminar-aws-app-mesh',
+    related: [
+      {
+        title: 'eks-getting-started (Yelb, with the appserver v2 that answers `ApplicationVersion2`)',
+        author: 'AWS',
+        site: 'aws/aws-app-mesh-examples on GitHub',
+        url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/walkthroughs/eks-getting-started',
+      },
+      { title: 'Yelb', author: 'Massimo Re Ferrè', site: 'mreferre/yelb on GitHub', url: 'https://github.com/mreferre/yelb' },
+    ],
+  },
   teaches: [
     'a canary release with weighted targets (2:1 is 66.7% / 33.3%), then promotion',
     'a retry policy and a per-request timeout on a route',
-    'Envoy access logs on /dev/stdout, StatsD metrics to a CloudWatch agent sidecar, traces to an X-Ray daemon sidecar',
+    'Envoy access logs on /dev/stdout, StatsD metrics to a CloudWatch agent on each node, traces to an X-Ray daemon sidecar',
     'reading a proxy’s own counters on its admin port',
   ],
   platform: 'eks',
@@ -112,7 +128,7 @@ export const yelbCanaryObservability: Walkthrough = {
               actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets'],
               resources: ['*'],
             },
-            { effect: 'Allow', actions: ['cloudwatch:PutMetricData'], resources: ['*'] },
+            // No cloudwatch:PutMetricData: the CloudWatch agent runs per node with a role of its own.
           ],
         }),
         proxyServiceAccount(NS, 'yelb-canary-observability-proxyauth', ['appmesh-proxyauth']),

@@ -1,7 +1,7 @@
 /**
- * yelb-multi-account (seed 000): one mesh owned by the frontend account and shared with the backend
- * account through AWS RAM; yelb-ui in the frontend cluster calls the appserver that the backend
- * cluster registers in Cloud Map, across peered VPCs.
+ * yelb-multi-account (after the AWS blog post cited in `source`): one mesh owned by the frontend
+ * account and shared with the backend account through AWS RAM; yelb-ui in the frontend cluster
+ * calls the appserver that the backend cluster registers in Cloud Map, across peered VPCs.
  */
 import type { CloudMapNamespace, ResourceShare, VpcPeering } from '../model/aws.js';
 import { appMeshArn } from '../model/aws.js';
@@ -105,7 +105,28 @@ const frontend: Resource[] = [
 export const yelbMultiAccount: Walkthrough = {
   name: 'yelb-multi-account',
   title: 'Yelb across two accounts: a mesh shared with AWS RAM',
-  source: 'seed 000 (AWS blog: leveraging App Mesh with Amazon EKS in a multi-account environment)',
+  source: {
+    title: 'Leveraging App Mesh with Amazon EKS in a Multi-Account environment',
+    author: 'Guilherme França and Bruno Emer (AWS)',
+    site: 'AWS Containers Blog',
+    date: '2020-12',
+    url: 'https://aws.amazon.com/blogs/containers/leveraging-app-mesh-with-amazon-eks-in-a-multi-account-environment/',
+    related: [
+      {
+        title: 'マルチアカウント環境の Amazon EKS における App Mesh の活用',
+        author: 'Japanese translation by 加治 (AWS)',
+        site: 'Amazon Web Services ブログ',
+        url: 'https://aws.amazon.com/jp/blogs/news/containers-leveraging-app-mesh-with-amazon-eks-in-a-multi-account-environment',
+      },
+      {
+        title: 'eks-app-mesh-multi-account',
+        author: 'AWS',
+        site: 'aws/aws-app-mesh-examples on GitHub',
+        url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/walkthroughs/eks-app-mesh-multi-account',
+      },
+      { title: 'Yelb', author: 'Massimo Re Ferrè', site: 'mreferre/yelb on GitHub', url: 'https://github.com/mreferre/yelb' },
+    ],
+  },
   teaches: [
     'a mesh owned by one account (`meshOwner`) and shared with another through an AWS RAM resource share',
     'a virtual node discovered through AWS Cloud Map instead of DNS (client-side load balancing, no load balancer between services)',

@@ -78,7 +78,7 @@ function router(weights: Record<string, number>) {
 export const musicOnEcs: Walkthrough = {
   name: 'ingress-gateway-ecs',
   title: 'A test walkthrough: jazz on ECS',
-  source: 'test fixture',
+  source: { title: 'a fixture of this test suite, following no original', site: 'this repository' },
   teaches: [],
   platform: 'ecs',
   region: 'eu-west-1',

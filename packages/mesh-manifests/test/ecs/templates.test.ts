@@ -1,8 +1,10 @@
 /**
  * The ECS CloudFormation: every resource type, property and attribute exists in the CloudFormation
  * resource specification and every required property is there; the stepped templates deploy, at
- * each step, exactly what that step's state renders; and the SPEC §3.2 task facts read back from the
- * YAML a learner deploys.
+ * each step, exactly what that step's state renders; and the task facts of ingress-gateway-ecs read
+ * back from the YAML a learner deploys: the ones the AWS howto-ingress-gateway templates use
+ * (Fargate 256 CPU / 512 MiB, the APPMESH proxy configuration, Envoy as UID 1337 with its admin
+ * health check, the gateway's StatsD agent), so the guide's checks behave as the original's did.
  */
 import type { SpecDatabase } from '@aws-cdk/service-spec-types';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -175,7 +177,7 @@ describe('steps', () => {
   });
 });
 
-describe('SPEC §3.2 task facts, read back from services.yaml', () => {
+describe('the ECS task facts of ingress-gateway-ecs, read back from services.yaml', () => {
   const plain = atStep(services, 'plain');
 
   it.each(['white', 'blue', 'black', 'red'])('colorteller-%s: Fargate, APPMESH proxy, Envoy as 1337 with the admin health check, the app after a HEALTHY Envoy', (color) => {

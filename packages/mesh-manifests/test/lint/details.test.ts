@@ -448,8 +448,18 @@ describe('unknown-envoy-image', () => {
   it('checks the registry account against the region, and warns about an unpinned tag', () => {
     const [wrongAccount] = lint(gatewayImage('840364872350.dkr.ecr.me-south-1.amazonaws.com/aws-appmesh-envoy:v1.29.9.0-prod'));
     expect(wrongAccount!.message).toContain('App Mesh publishes Envoy for me-south-1 from account 772975370895');
-    expect(lint(gatewayImage('772975370895.dkr.ecr.me-south-1.amazonaws.com/aws-appmesh-envoy:v1.29.9.0-prod'))).toEqual([]);
+    expect(lint(gatewayImage(`772975370895.dkr.ecr.me-south-1.amazonaws.com/aws-appmesh-envoy:${LATEST_ENVOY_TAG}`))).toEqual([]);
     expect(rules(lint(gatewayImage('public.ecr.aws/appmesh/aws-appmesh-envoy')))).toEqual(['warning unknown-envoy-image']);
+  });
+
+  it('warns about a released tag older than the last release, FIPS variants too, and names the last one', () => {
+    const [older] = lint(gatewayImage('public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29.9.0-prod'));
+    expect(rules([older!])).toEqual(['warning outdated-envoy-image']);
+    expect(older!.message).toContain(`Envoy v1.29.9.0-prod is older than ${LATEST_ENVOY_TAG}`);
+    expect(older!.fix).toBe(`use public.ecr.aws/appmesh/aws-appmesh-envoy:${LATEST_ENVOY_TAG}`);
+    const [fips] = lint(gatewayImage('840364872350.dkr.ecr.us-east-1.amazonaws.com/aws-appmesh-envoy:v1.29.12.3-prod-fips'));
+    expect(fips!.fix).toBe(`use 840364872350.dkr.ecr.us-east-1.amazonaws.com/aws-appmesh-envoy:${LATEST_ENVOY_TAG}-fips`);
+    expect(lint(gatewayImage(`public.ecr.aws/appmesh/aws-appmesh-envoy:${LATEST_ENVOY_TAG}`))).toEqual([]);
   });
 
   it('rejects a non-App Mesh Envoy outside an overridden gateway pod', () => {

@@ -199,6 +199,17 @@ const traps: Expectation[] = [
     ],
   },
   {
+    base: 'mesh-basics',
+    trap: 'outdated-envoy',
+    findings: [
+      {
+        at: 'gateway.yaml:58 warning outdated-envoy-image Deployment/mesh-test/gateway-v',
+        message: ['Envoy v1.29.9.0-prod is older than v1.34.13.3-prod, the last release'],
+        fix: ['public.ecr.aws/appmesh/aws-appmesh-envoy:v1.34.13.3-prod'],
+      },
+    ],
+  },
+  {
     base: 'istio',
     trap: 'weights',
     findings: [

@@ -15,7 +15,7 @@
  *
  * A call matches a virtual service named N when its host is N or N followed by more DNS
  * labels (`svc-v.mesh-test.svc.cluster.local` for `svc-v.mesh-test`), which is what reached
- * the router in mesh-basics' seed.
+ * the router in the blog series behind mesh-basics.
  */
 import { describe, Inventory, type Entry } from '../inventory.js';
 import { outboundCalls, type OutboundCall } from '../calls.js';

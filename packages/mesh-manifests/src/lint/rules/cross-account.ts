@@ -3,8 +3,9 @@
  * (`virtualServiceARN`, `virtualNodeARN`, `virtualRouterARN`). When that ARN's account is not
  * the mesh owner's, the two accounts can only meet in one mesh if the Mesh says who owns it
  * (`spec.meshOwner`) and the owner shares it through AWS RAM. The rule also catches an ARN that
- * is no ARN at all (the seed's `<yelb-appserver virtualServiceARN>` placeholder) or that points
- * into another mesh.
+ * is no ARN at all (the AWS multi-account blog post left `<yelb-appserver virtualServiceARN>` for
+ * the learner to replace by hand, and a forgotten placeholder fails only at apply time) or that
+ * points into another mesh.
  *
  * How a shared mesh is recognised in YAML (no cloud calls): a CloudFormation template in the
  * linted folder with an `AWS::RAM::ResourceShare` whose `ResourceArns` include

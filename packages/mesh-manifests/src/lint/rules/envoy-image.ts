@@ -1,8 +1,8 @@
 /**
  * Rule `unknown-envoy-image`: an Envoy container whose image App Mesh never published — a typo
- * in the repository (mesh-basics' seed wrote `aws-apmesh-envoy`), a registry account that does
- * not serve that region, or a tag that was never released. The pod would sit in
- * ImagePullBackOff. Containers named `envoy`, or whose image looks like `aws-appmesh-envoy`, are
+ * in the repository (the blog series behind mesh-basics wrote `aws-apmesh-envoy`), a registry
+ * account that does not serve that region, or a tag that was never released. The pod would sit
+ * in ImagePullBackOff. Containers named `envoy`, or whose image looks like `aws-appmesh-envoy`, are
  * checked; so is the Envoy of a gateway pod.
  *
  * A placeholder such as `image: controller-override` is accepted only where the controller
@@ -10,6 +10,9 @@
  * podSelector matches, in a namespace the injector webhook sees, without the
  * `virtualGatewaySkipImageOverride: enabled` annotation. Any other image in such a container is
  * replaced too, so it is not judged; an App Mesh image there still must be a real one.
+ *
+ * Rule `outdated-envoy-image` (a warning): a released tag older than the last release, which is
+ * the one the last App Mesh controller injects; older images miss that release's security fixes.
  */
 import { GATEWAY_SKIP_IMAGE_OVERRIDE, SIDECAR_INJECTOR_KEY } from '../kinds.js';
 import type { ContainerInfo, PodTemplate } from '../inventory.js';
@@ -17,6 +20,7 @@ import { editDistance } from '../similar.js';
 import {
   checkEnvoyRepository,
   ENVOY_REPOSITORY_NAME,
+  isOlderThanLatest,
   isReleasedEnvoyTag,
   LATEST_ENVOY_TAG,
   nearestEnvoyTag,
@@ -103,11 +107,23 @@ function checkContainer(pod: PodTemplate, container: ContainerInfo, context: Rul
   if (!isReleasedEnvoyTag(parsed.tag, { fipsAllowed: registry.fipsAllowed })) {
     const nearest = nearestEnvoyTag(parsed.tag);
     report('error', `App Mesh never released Envoy tag ${parsed.tag} (tags look like vX.Y.Z.N-prod)`, `use ${parsed.repository}:${nearest} (the nearest released tag; newest is ${LATEST_ENVOY_TAG})`);
+    return;
+  }
+  if (isOlderThanLatest(parsed.tag)) {
+    const latest = parsed.tag.endsWith('-fips') ? `${LATEST_ENVOY_TAG}-fips` : LATEST_ENVOY_TAG;
+    context.report({
+      ruleId: 'outdated-envoy-image',
+      severity: 'warning',
+      entry: pod.owner,
+      path: at,
+      message: `container ${container.name} of ${pod.owner.kind} ${pod.owner.name}: Envoy ${parsed.tag} is older than ${LATEST_ENVOY_TAG}, the last release (the App Mesh controller's default), and misses its security fixes`,
+      fix: `use ${parsed.repository}:${latest}`,
+    });
   }
 }
 
 export const envoyImage: Rule = {
-  ids: ['unknown-envoy-image'],
+  ids: ['unknown-envoy-image', 'outdated-envoy-image'],
   check(context) {
     for (const pod of context.inventory.pods) {
       for (const container of pod.containers) {

@@ -151,7 +151,10 @@ function checkInjection(context: RuleContext, memberships: PodMembership[]): voi
   }
 }
 
-/** A gateway pod whose Envoy already names its virtual gateway runs without the injector (seed 003 did this). */
+/**
+ * A gateway pod whose Envoy already names its virtual gateway runs without the injector: the blog
+ * series behind mesh-basics set `APPMESH_RESOURCE_ARN` on its gateway by hand, and that works.
+ */
 function configuredByHand(pod: PodTemplate): boolean {
   return pod.containers.some((c) => c.env.some((e) => e.name === 'APPMESH_RESOURCE_ARN' || e.name === 'APPMESH_VIRTUAL_NODE_NAME'));
 }

@@ -3,7 +3,8 @@
  * dials a node at its DNS hostname on the *listener* port; the Service behind that name must
  * expose that port and forward it (`targetPort`) to the pod; the pod's Envoy intercepts the
  * listener port and hands it to the app, which must serve exactly there (`containerPort`).
- * yelb-multi-account's seed gave the yelb-ui node listener 4567 while the UI serves on 80.
+ * The AWS multi-account blog post behind yelb-multi-account gave the yelb-ui node listener 4567
+ * (the appserver's port) while the UI serves on 80.
  * The same holds for a VirtualGateway: its Envoy must listen (containerPort) and its Service
  * must forward (targetPort) on the gateway's listener port.
  */

@@ -3,8 +3,8 @@
  * to) selects pods, but not the pods of every node the virtual service can send to. Mesh
  * traffic does not use that selector — Envoy routes by the router — but everything that
  * bypasses Envoy does (a pod without a sidecar, a short-name call under ALLOW_ALL, a
- * port-forward), and then only some versions answer. mesh-basics' seed had to widen the
- * selector to `app: sample1` to cover both nodes. A selector-less placeholder Service is fine.
+ * port-forward), and then only some versions answer. The blog series behind mesh-basics had to
+ * widen the selector to `app: sample1` to cover both nodes. A selector-less placeholder Service is fine.
  */
 import { describe, type Entry } from '../inventory.js';
 import { describeLabels, serviceSelects } from '../selectors.js';

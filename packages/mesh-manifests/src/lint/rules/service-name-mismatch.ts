@@ -2,8 +2,8 @@
  * Rule `service-name-mismatch`: a client reaches a VirtualService by resolving its name in
  * DNS first — only then does iptables hand the connection to Envoy, which routes it by that
  * name. So the name (awsName, or the controller's default `<name>.<namespace>`) must be a
- * Service in cluster DNS. mesh-basics' seed named the VirtualService `svc-v` but gave the
- * Service another name, and every call failed to resolve. Checked for virtual services some
+ * Service in cluster DNS. The blog series behind mesh-basics named the VirtualService `svc-v`
+ * but gave the Service another name, and every call failed to resolve. Checked for virtual services some
  * node calls (a backend by ref, ARN or backend group); gateway-only targets need no DNS.
  */
 import { asString } from '../access.js';

@@ -1,15 +1,17 @@
 /**
  * The guides in docs/walkthroughs are written by hand, except for marked blocks that are rendered
- * from the definition: mesh objects, checks with their expected output, steps, deploy commands,
- * the corrections to the original. A block is
+ * from the definition: the citation of the original, mesh objects, checks with their expected
+ * output, steps, deploy commands, the corrections to the original. A block is
  *
  *     <!-- generated:<type> key=value … -->
  *     …rewritten on every `pnpm mesh render`…
  *     <!-- /generated -->
  */
 import type { ObjectMeta } from '../../model/appmesh.js';
+import { isOurApp } from '../../model/components.js';
 import { ofKind, stateAt, stepIndex } from '../../model/state.js';
-import type { Resource, Walkthrough } from '../../model/walkthrough.js';
+import type { Citation, Resource, Walkthrough } from '../../model/walkthrough.js';
+import { CLOUDWATCH_AGENT_ACCOUNT, CLOUDWATCH_AGENT_NAMESPACE, CLOUDWATCH_AGENT_POLICY, cloudWatchAgentRoleName, usesCloudWatchAgent } from '../eks/cloudwatch-agent.js';
 import { mainContainerName } from '../eks/deployment.js';
 import { logicalId } from '../eks/cloudformation.js';
 import { cloudFormationTemplates, clusterFolder, deployCommand, stepFolder } from '../eks/index.js';
@@ -67,6 +69,24 @@ function correctionsBlock(walkthrough: Walkthrough): string {
   return walkthrough.corrections.map((c) => `- **In the original:** ${c.original}\n  **Here:** ${c.correction}`).join('\n') + '\n';
 }
 
+/**
+ * One citation: the title linked to its address, then who, where and when. Brackets in a title
+ * are escaped: `[AWS Black Belt Online Seminar] …` would otherwise end the link text early.
+ */
+function citation(c: Citation): string {
+  const title = c.url ? `[${c.title.replace(/[[\]]/g, '\\$&')}](${c.url})` : `“${c.title}”`;
+  const where = [c.site, c.date].filter(Boolean).join(', ');
+  return `${title} — ${c.author ? `${c.author}; ` : ''}${where}${c.url ? '' : ' (no address recorded)'}`;
+}
+
+/** The original the walkthrough follows, so a reader can check every "In the original" below. */
+function sourceBlock(walkthrough: Walkthrough): string {
+  const { related, ...original } = walkthrough.source;
+  const lines = [`**The original:** ${citation(original)}.`];
+  if (related?.length) lines.push('', 'It draws on:', '', ...related.map((c) => `- ${citation(c)}`));
+  return lines.join('\n') + '\n';
+}
+
 function teachesBlock(walkthrough: Walkthrough): string {
   return walkthrough.teaches.map((t) => `- ${t}`).join('\n') + '\n';
 }
@@ -90,9 +110,7 @@ function deployBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   if (!cluster) throw new Error(`no cluster ${attrs.cluster}`);
   const dir = clusterFolder(walkthrough, cluster);
   const start = stateAt(walkthrough).find((c) => c.name === cluster.name)!.resources;
-  const apps = [...new Set(ofKind(start, 'Workload').map((w) => w.spec.component))].filter((c) =>
-    ['colorteller', 'music', 'dj', 'yelb-appserver', 'yelb-ui'].includes(c),
-  );
+  const apps = [...new Set(ofKind(start, 'Workload').map((w) => w.spec.component))].filter(isOurApp);
   const accounts = ofKind(start, 'ServiceAccountRole');
   const lines: string[] = [];
   lines.push(`# 1. Your account, region and registry, once: edit ${dir}/settings/settings.env`);
@@ -104,13 +122,24 @@ function deployBlock(walkthrough: Walkthrough, attrs: Attributes): string {
     }
   }
   const templates = cloudFormationTemplates(walkthrough).filter((t) => t.cluster === cluster.name);
-  if (templates.length) {
-    lines.push(`# 3. AWS resources (CloudFormation${walkthrough.clusters.length > 1 ? `, with the ${cluster.account} account's credentials` : ''})`);
+  // Across clusters a stack can need another cluster's outputs: the guide deploys them all first, in order (a stacks block).
+  if (templates.length && walkthrough.clusters.length > 1) {
+    lines.push(`# 3. AWS resources: the stacks above, in their order (${templates.map((t) => t.stackName).join(', ')} are this cluster's)`);
+  } else if (templates.length) {
+    lines.push('# 3. AWS resources (CloudFormation)');
     for (const template of templates) lines.push(deployCommand(walkthrough, template));
   }
   const iam = templates.find((t) => t.file === 'cloudformation/iam.yaml');
+  const agent = ofKind(start, 'Workload').some(usesCloudWatchAgent);
+  if ((accounts.length && iam) || agent) {
+    lines.push('# 4. One IAM role per service account (IRSA)');
+  }
+  if (agent) {
+    lines.push(
+      `eksctl create iamserviceaccount --cluster ${cluster.clusterName} --namespace ${CLOUDWATCH_AGENT_NAMESPACE} --name ${CLOUDWATCH_AGENT_ACCOUNT} --role-name ${cloudWatchAgentRoleName(walkthrough)} --role-only --attach-policy-arn ${CLOUDWATCH_AGENT_POLICY} --approve`,
+    );
+  }
   if (accounts.length && iam) {
-    lines.push('# 4. One IAM role per service account (IRSA), with the policies of the iam stack');
     for (const sa of [...accounts].sort((a, b) => a.spec.roleName.localeCompare(b.spec.roleName))) {
       const arns = sa.spec.policies.map(
         (p) => `--attach-policy-arn "$(aws cloudformation describe-stacks --stack-name ${iam.stackName} --query "Stacks[0].Outputs[?OutputKey=='${logicalId(p)}PolicyArn'].OutputValue" --output text)"`,
@@ -156,6 +185,7 @@ const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> =
   checks: checksBlock,
   corrections: correctionsBlock,
   teaches: teachesBlock,
+  source: sourceBlock,
   steps: stepsBlock,
   deploy: deployBlock,
   'ecs-tasks': ecsTasksBlock,

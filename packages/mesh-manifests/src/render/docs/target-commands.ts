@@ -80,7 +80,7 @@ export function deleteLines(walkthrough: Walkthrough, target: KubernetesTarget, 
 }
 
 /** Every CloudFormation stack of a target, in the order the renderer made them (a stack before the one that needs its outputs). */
-function stacksInOrder(walkthrough: Walkthrough, target: KubernetesTarget): TemplateFile[] {
+export function stacksInOrder(walkthrough: Walkthrough, target: KubernetesTarget): TemplateFile[] {
   const found = new Map<string, TemplateFile>();
   for (const cluster of walkthrough.clusters) {
     for (const output of clusterOutputs(walkthrough, target, cluster)) {
@@ -90,7 +90,7 @@ function stacksInOrder(walkthrough: Walkthrough, target: KubernetesTarget): Temp
   return [...found.values()];
 }
 
-function accountNote(walkthrough: Walkthrough, template: TemplateFile): string {
+export function accountNote(walkthrough: Walkthrough, template: TemplateFile): string {
   if (walkthrough.clusters.length < 2) return '';
   return `   # the ${walkthrough.clusters.find((c) => c.name === template.cluster)!.account} account`;
 }

@@ -10,16 +10,17 @@
 import { targetChecks, type TargetCheck } from '../../migrate/checks.js';
 import { formatReportMarkdown } from '../../migrate/report.js';
 import { migrationReport } from '../../migrate/targets.js';
-import { stateAt, stepIndex } from '../../model/state.js';
-import type { Walkthrough } from '../../model/walkthrough.js';
+import { ofKind, stateAt, stepIndex } from '../../model/state.js';
+import type { Cluster, Walkthrough } from '../../model/walkthrough.js';
+import { CLOUDWATCH_AGENT_ACCOUNT, CLOUDWATCH_AGENT_NAMESPACE, usesCloudWatchAgent } from '../eks/cloudwatch-agent.js';
 import { ISTIO_VERSION } from '../istio/index.js';
-import { clusterOutputs } from '../kubernetes/target-tree.js';
+import { clusterOutputs, templateDeployCommand } from '../kubernetes/target-tree.js';
 import { GATEWAY_API_VERSION, LATTICE_CONTROLLER_VERSION, latticeDomain } from '../lattice/index.js';
 import { isTarget, LIVE_TARGETS, liveTargetsOf, targetFolder, targetRoot, TARGET_TITLES } from '../layout.js';
 import { generatedHeader, type RenderedFile } from '../files.js';
 import { serviceConnectDeployCommand, serviceConnectStacks, TLS_PARAMETER } from '../service-connect/index.js';
 import { checkCommand, checkMarkdown } from './commands.js';
-import { contextFlag, contextNote, deleteLines, EXTERNAL_DNS_CHART_VERSION, istioCommands, KUBERNETES, latticeCommands, serviceConnectCommands, targetCommands } from './target-commands.js';
+import { accountNote, contextFlag, contextNote, deleteLines, EXTERNAL_DNS_CHART_VERSION, istioCommands, KUBERNETES, latticeCommands, serviceConnectCommands, stacksInOrder, targetCommands } from './target-commands.js';
 
 type Attributes = Record<string, string>;
 
@@ -161,21 +162,60 @@ function targetBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   return `${section.trimEnd()}\n`;
 }
 
-/** App Mesh on EKS: one delete per folder (kubectl takes one -k), newest first. */
+/** The service accounts a cluster ever has an IAM role for (IRSA), across every step. */
+function irsaAccounts(walkthrough: Walkthrough, cluster: Cluster): { namespace: string; name: string }[] {
+  const found = new Map<string, { namespace: string; name: string }>();
+  for (const step of walkthrough.steps) {
+    const resources = stateAt(walkthrough, step.name).find((c) => c.name === cluster.name)!.resources;
+    for (const sa of ofKind(resources, 'ServiceAccountRole')) found.set(`${sa.metadata.namespace}/${sa.metadata.name}`, { namespace: sa.metadata.namespace!, name: sa.metadata.name });
+    if (ofKind(resources, 'Workload').some(usesCloudWatchAgent)) {
+      found.set(`${CLOUDWATCH_AGENT_NAMESPACE}/${CLOUDWATCH_AGENT_ACCOUNT}`, { namespace: CLOUDWATCH_AGENT_NAMESPACE, name: CLOUDWATCH_AGENT_ACCOUNT });
+    }
+  }
+  return [...found.values()];
+}
+
+/**
+ * App Mesh on EKS, in the order that leaves nothing behind: one delete per folder (kubectl takes
+ * one -k), newest first; the service accounts' IAM roles, which hold the iam stack's policies
+ * (IAM refuses to delete a policy a role still holds); then the stacks, newest first, each gone
+ * before the next so a stack whose outputs another one took is deleted last.
+ */
 function cleanupBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   const target = attrs.target ?? 'appmesh';
   if (!isTarget(target) || target === 'service-connect' || walkthrough.platform !== 'eks') throw new Error('a cleanup block is for a Kubernetes target of an EKS walkthrough');
   const kubernetes = KUBERNETES[target];
+  const multi = walkthrough.clusters.length > 1;
   const lines = [...walkthrough.clusters].reverse().flatMap((cluster) => [
-    ...(walkthrough.clusters.length > 1 ? [`# ${cluster.title}${contextNote(walkthrough, cluster)}`] : []),
+    ...(multi ? [`# ${cluster.title}${contextNote(walkthrough, cluster)}`] : []),
     ...deleteLines(walkthrough, kubernetes, cluster),
   ]);
+  if (target !== 'appmesh') return sh(lines);
+  const roles = [...walkthrough.clusters].reverse().flatMap((cluster) =>
+    irsaAccounts(walkthrough, cluster).map((sa) => `eksctl delete iamserviceaccount --cluster ${cluster.clusterName} --namespace ${sa.namespace} --name ${sa.name} --wait${multi ? `   # the ${cluster.account} account` : ''}`),
+  );
+  if (roles.length) lines.push('# The service accounts’ IAM roles (IRSA) before the iam stack: IAM keeps a policy that a role still holds', ...roles);
+  const stacks = stacksInOrder(walkthrough, kubernetes).reverse();
+  if (stacks.length) {
+    lines.push(
+      `# AWS resources, newest first${multi ? ', each with its account’s credentials' : ''}`,
+      ...stacks.map((t) => `aws cloudformation delete-stack --stack-name ${t.stackName} && aws cloudformation wait stack-delete-complete --stack-name ${t.stackName}${accountNote(walkthrough, t)}`),
+    );
+  }
   return sh(lines);
+}
+
+/** App Mesh on EKS across clusters: every stack, in the order one needs another's outputs, each with its account. */
+function stacksBlock(walkthrough: Walkthrough): string {
+  if (walkthrough.platform !== 'eks') throw new Error('a stacks block is for an EKS walkthrough');
+  const stacks = stacksInOrder(walkthrough, KUBERNETES.appmesh);
+  return sh(stacks.map((t) => `${templateDeployCommand(walkthrough, 'appmesh', t)}${accountNote(walkthrough, t)}`));
 }
 
 export const TARGET_DOC_BLOCKS: Record<string, (w: Walkthrough, attrs: Attributes) => string> = {
   target: targetBlock,
   cleanup: cleanupBlock,
+  stacks: stacksBlock,
 };
 
 

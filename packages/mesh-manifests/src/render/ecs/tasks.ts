@@ -83,6 +83,22 @@ function certificateContainers(inputs: TaskInputs): { init?: Json; envoyMounts: 
   };
 }
 
+/**
+ * The CloudWatch agent writes its translated configuration under its install folder at start, which
+ * only the image's own user (root) may do: as Envoy's UID it would stop, and with it the task. It
+ * therefore only rides in a task with no proxy configuration — a gateway, whose Envoy is the main
+ * container — where nothing redirects its calls to CloudWatch and no UID has to be exempted.
+ */
+function sidecarUser(workload: Workload, name: SidecarComponent): Record<string, Json> {
+  if (name !== 'cloudwatch-agent') return { User: String(SIDECARS[name].runAsUser) };
+  if (workload.spec.ecs?.proxyConfiguration) {
+    throw new Error(
+      `workload ${workload.metadata.name}: a CloudWatch agent cannot ride in a task with an App Mesh proxy configuration (it would need Envoy's UID, as which it cannot start); send the metrics to an agent in a task of its own`,
+    );
+  }
+  return {};
+}
+
 function sidecar(workload: Workload, name: SidecarComponent): Json {
   const facts = SIDECARS[name];
   const env: Record<string, Json> = { ...workload.spec.sidecarEnv?.[name] };
@@ -92,8 +108,8 @@ function sidecar(workload: Workload, name: SidecarComponent): Json {
     Name: name,
     Image: facts.image,
     Essential: true,
-    // Envoy's UID: the proxy configuration leaves its traffic (to X-Ray, to CloudWatch) alone.
-    User: String(facts.runAsUser),
+    // Envoy's UID for the X-Ray daemon: the proxy configuration leaves its traffic to X-Ray alone.
+    ...sidecarUser(workload, name),
     PortMappings: facts.ports.map((p) => ({ ContainerPort: p.port, Protocol: p.protocol.toLowerCase() })),
     ...(Object.keys(env).length ? { Environment: environment(env) } : {}),
     LogConfiguration: logging(`${workload.metadata.name}-${name}`),

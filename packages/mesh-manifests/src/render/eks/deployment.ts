@@ -6,6 +6,7 @@
 import type { ComponentResources, SidecarComponent } from '../../model/components.js';
 import { COMPONENTS, isOurApp, ourImage, SIDECARS, THIRD_PARTY_IMAGES } from '../../model/components.js';
 import { K8S } from '../../model/kubernetes.js';
+import { NODE_IP_REFERENCE, usesCloudWatchAgent } from './cloudwatch-agent.js';
 import type { Service } from '../../model/kubernetes.js';
 import { selectorMatches } from '../../model/state.js';
 import type { Workload } from '../../model/workload.js';
@@ -69,19 +70,17 @@ function withWritablePaths(container: Container, paths: readonly string[], volum
 function sidecarContainer(workload: Workload, sidecar: SidecarComponent): { container: Container; comment: string } {
   const facts = SIDECARS[sidecar];
   const env = envList(workload.spec.sidecarEnv?.[sidecar]);
-  const writable = sidecar === 'cloudwatch-agent';
   const container: Container = {
     name: sidecar,
     image: facts.image,
     ...(env.length ? { env } : {}),
     ports: facts.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })),
     resources: resources(facts.resources),
-    securityContext: securityContext(facts.runAsUser, facts.runAsUser, !writable),
+    securityContext: securityContext(facts.runAsUser, facts.runAsUser),
   };
+  if (sidecar !== 'xray-daemon') throw new Error(`workload ${workload.metadata.name}: no EKS sidecar for ${sidecar}`);
   const comment =
-    sidecar === 'xray-daemon'
-      ? 'Receives Envoy’s trace segments on 127.0.0.1:2000/udp and sends them to AWS X-Ray.\nRuns as Envoy’s UID 1337 so its own calls to AWS bypass Envoy’s egress capture.'
-      : 'Receives Envoy’s DogStatsD metrics on 127.0.0.1:8125/udp and publishes them to CloudWatch.\nRuns as Envoy’s UID 1337 so its own calls to AWS bypass Envoy’s egress capture.\nreadOnlyRootFilesystem is off: the agent writes its translated configuration under /opt/aws/amazon-cloudwatch-agent.';
+    'Receives Envoy’s trace segments on 127.0.0.1:2000/udp and sends them to AWS X-Ray.\nRuns as Envoy’s UID 1337 so its own calls to AWS bypass Envoy’s egress capture; it writes nothing to disk.';
   return { container, comment };
 }
 
@@ -232,7 +231,8 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
         : '',
     );
   }
-  for (const sidecar of options.mesh === 'appmesh' ? (spec.sidecars ?? []) : []) {
+  // The CloudWatch agent is not a sidecar on EKS: one per node serves every Envoy (eks/cloudwatch-agent.ts).
+  for (const sidecar of options.mesh === 'appmesh' ? (spec.sidecars ?? []).filter((s) => s !== 'cloudwatch-agent') : []) {
     const { container, comment } = sidecarContainer(workload, sidecar);
     containers.push(container);
     containerComments.push(comment);
@@ -253,7 +253,8 @@ export function deploymentFor(workload: Workload, services: readonly Service[], 
     ].join('\n'),
   });
 
-  const proxyEnv = options.mesh === 'appmesh' ? (spec.proxyEnv ?? {}) : {};
+  const proxyEnv: Record<string, string> =
+    options.mesh === 'appmesh' ? { ...spec.proxyEnv, ...(usesCloudWatchAgent(workload) ? { STATSD_ADDRESS: NODE_IP_REFERENCE } : {}) } : {};
   const annotations: Record<string, string> = {
     ...(Object.keys(proxyEnv).length
       ? {

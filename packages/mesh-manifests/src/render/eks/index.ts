@@ -22,6 +22,7 @@ import {
 } from '../kubernetes/target-tree.js';
 import { targetFolder } from '../layout.js';
 import { cloudMapTemplate, iamTemplate, meshShareTemplate, peeringTemplates, type TemplateFile } from './cloudformation.js';
+import { cloudWatchAgentObjects } from './cloudwatch-agent.js';
 import { deploymentFor } from './deployment.js';
 import { accountId, exampleRegistry, replacementsFor, settingsFor } from './kustomize.js';
 import { kongClusterObjects } from './kong.js';
@@ -130,7 +131,10 @@ function emitResource(walkthrough: Walkthrough, cluster: Cluster, resource: Reso
 
 function emitCluster(walkthrough: Walkthrough, cluster: Cluster, resources: readonly Resource[]): ClusterOutput {
   const services = ofKind(resources, 'Service');
-  const objects = resources.flatMap((r) => emitResource(walkthrough, cluster, r, services));
+  const objects = [
+    ...resources.flatMap((r) => emitResource(walkthrough, cluster, r, services)),
+    ...cloudWatchAgentObjects(walkthrough, cluster, ofKind(resources, 'Workload')),
+  ];
   const templates: TemplateFile[] = [];
   const policies = ofKind(resources, 'IamPolicy') as IamPolicy[];
   if (policies.length) templates.push(iamTemplate(walkthrough, cluster, policies));

@@ -45,7 +45,7 @@ export function applyFolders(walkthrough: Walkthrough, target: KubernetesTarget,
     .filter((folder): folder is string => folder !== undefined);
 }
 
-const KIND_ORDER = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'IngressClass', 'ConfigMap', 'Secret', 'Deployment', 'Service'];
+const KIND_ORDER = ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'IngressClass', 'ConfigMap', 'Secret', 'Deployment', 'DaemonSet', 'Service'];
 
 function sortObjects(objects: readonly EmittedObject[]): EmittedObject[] {
   const rank = (kind: string) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
