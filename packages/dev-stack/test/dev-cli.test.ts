@@ -71,7 +71,8 @@ describe('pnpm dev:direct (fixture apps)', () => {
     expect(await run.exit).toEqual({ code: 0, signal: null });
     expect(run.output()).toMatch(/All services stopped\.\n$/);
     for (const row of rows) expect(alive(row.pid)).toBe(false);
-  });
+    // The embedded Postgres takes its time to start on a loaded CI machine: as long as the table may take.
+  }, 200_000);
 
   it('fails in one line, naming what to build, when an app is not built', async () => {
     const root = fixtureWorkspace({ ...FIXTURE_APPS, echo: { ...FIXTURE_APPS.echo, built: false } });
