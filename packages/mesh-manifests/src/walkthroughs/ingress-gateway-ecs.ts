@@ -21,7 +21,7 @@ import { cloudWatchAgentConfig } from '../model/components.js';
 import type { VirtualGateway, VirtualNode } from '../model/appmesh.js';
 import type { Walkthrough } from '../model/walkthrough.js';
 import type { EcsTaskFacts } from '../model/workload.js';
-import { colorTeller, ENVOY_CONNECTION_FAILURE, gatewayEnvoy } from './shared.js';
+import { colorTeller, ENVOY_CONNECTION_FAILURE, gatewayEnvoy, INGRESS_SUPPORT_POST } from './shared.js';
 
 const MESH = 'ColorApp-Ingress';
 const DOMAIN = 'default.svc.cluster.local';
@@ -123,13 +123,7 @@ export const ingressGatewayEcs: Walkthrough = {
     site: 'DevelopersIO',
     date: '2020-07-15',
     related: [
-      {
-        title: 'Introducing Ingress support in AWS App Mesh',
-        author: 'AWS',
-        site: 'AWS Containers Blog',
-        date: '2020-07',
-        url: 'https://aws.amazon.com/blogs/containers/introducing-ingress-support-in-aws-app-mesh/',
-      },
+      INGRESS_SUPPORT_POST,
       {
         title: 'Configuring Ingress Gateway (howto-ingress-gateway)',
         author: 'AWS',

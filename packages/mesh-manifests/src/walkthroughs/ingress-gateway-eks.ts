@@ -18,7 +18,7 @@ import {
 } from '../model/build.js';
 import type { Check } from '../model/checks.js';
 import type { Walkthrough } from '../model/walkthrough.js';
-import { colorTeller, envoyPolicy, gatewayBehindNlb, proxyServiceAccount } from './shared.js';
+import { colorTeller, envoyPolicy, gatewayBehindNlb, INGRESS_SUPPORT_POST, proxyServiceAccount } from './shared.js';
 
 const NS = 'howto-k8s-ingress-gateway';
 const MESH = NS;
@@ -72,13 +72,7 @@ export const ingressGatewayEks: Walkthrough = {
     site: 'aws/aws-app-mesh-examples on GitHub',
     url: 'https://github.com/aws/aws-app-mesh-examples/tree/main/walkthroughs/howto-k8s-ingress-gateway',
     related: [
-      {
-        title: 'Introducing Ingress support in AWS App Mesh',
-        author: 'AWS',
-        site: 'AWS Containers Blog',
-        date: '2020-07',
-        url: 'https://aws.amazon.com/blogs/containers/introducing-ingress-support-in-aws-app-mesh/',
-      },
+      INGRESS_SUPPORT_POST,
     ],
   },
   teaches: [

@@ -5,6 +5,7 @@
 import type { IamPolicy, IamStatement, ServiceAccountRole } from '../model/aws.js';
 import { service, workload } from '../model/build.js';
 import type { Service } from '../model/kubernetes.js';
+import type { Citation } from '../model/walkthrough.js';
 import type { Workload, WorkloadSpec } from '../model/workload.js';
 
 /**
@@ -12,6 +13,15 @@ import type { Workload, WorkloadSpec } from '../model/workload.js';
  * series behind mesh-basics created with `eksctl create iamserviceaccount`, so a learner reading
  * both finds the same account.
  */
+/** AWS's announcement of virtual gateways, which both ingress walkthroughs' originals build on. */
+export const INGRESS_SUPPORT_POST: Citation = {
+  title: 'Introducing Ingress support in AWS App Mesh',
+  author: 'AWS',
+  site: 'AWS Containers Blog',
+  date: '2020-07',
+  url: 'https://aws.amazon.com/blogs/containers/introducing-ingress-support-in-aws-app-mesh/',
+};
+
 export const PROXY_SERVICE_ACCOUNT = 'appmesh-proxyauth';
 
 /**
