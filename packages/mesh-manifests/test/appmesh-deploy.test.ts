@@ -2,7 +2,7 @@
  * What a learner applies and deletes on App Mesh: no agent runs as a UID it cannot start as, the
  * images are the last releases, and the guides' clean-up and stack order leave nothing behind.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -11,6 +11,7 @@ import { LATEST_ENVOY_TAG } from '../src/lint/envoy-images.js';
 import { THIRD_PARTY_IMAGES } from '../src/model/components.js';
 import { APPMESH_ENVOY_IMAGE } from '../src/model/envoy-image.js';
 import { renderEcs } from '../src/render/ecs/index.js';
+import { yamlFiles } from '../src/validate/yaml-files.js';
 import { walkthroughs } from '../src/walkthroughs/index.js';
 import { musicOnEcs } from './ecs/fixture.js';
 
@@ -21,10 +22,6 @@ const root = repositoryRoot();
 const guide = (name: string) => readFileSync(join(root, 'docs/walkthroughs', `${name}.md`), 'utf8');
 const appMeshPart = (text: string) => text.slice(0, text.search(/\n## On (Istio|Amazon VPC Lattice|ECS Service Connect)/) >>> 0 || text.length);
 const cloudWatchImage = THIRD_PARTY_IMAGES['cloudwatch-agent'];
-
-function yamlFiles(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? yamlFiles(join(folder, e.name)) : e.name.endsWith('.yaml') ? [join(folder, e.name)] : []));
-}
 
 const appMeshObjects: Obj[] = walkthroughs
   .filter((w) => w.platform === 'eks')

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { THIRD_PARTY_IMAGES } from '../src/model/components.js';
 import { repositoryRoot as repoRoot } from '../src/cli/context.js';
+import { yamlFiles } from '../src/validate/yaml-files.js';
 
 interface Rule {
   apiGroups?: string[];
@@ -48,21 +49,13 @@ const CLUSTER_NEEDS: [string, string, string[]][] = [
 ];
 const NAMESPACE_NEEDS: [string, string, string[]][] = [['coordination.k8s.io', 'leases', [...READ, 'create', 'update']]];
 
-function yamlFiles(folder: string): string[] {
-  return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(folder, entry.name);
-    if (entry.isDirectory()) return yamlFiles(path);
-    return entry.name.endsWith('.yaml') && entry.name !== 'kustomization.yaml' ? [path] : [];
-  });
-}
-
 /** Every rendered folder tree (a walkthrough on one target) that runs Kong's controller. */
 function kongTargets(): { folder: string; objects: Obj[] }[] {
   const root = join(repoRoot(), 'k8s');
   return readdirSync(root).flatMap((walkthrough) =>
     readdirSync(join(root, walkthrough)).map((target) => {
       const folder = join(root, walkthrough, target);
-      const objects = yamlFiles(folder).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Obj)).filter(Boolean);
+      const objects = yamlFiles(folder).filter((file) => !file.endsWith('kustomization.yaml')).flatMap((file) => parseAllDocuments(readFileSync(file, 'utf8')).map((d) => d.toJS() as Obj)).filter(Boolean);
       return { folder: relative(repoRoot(), folder), objects };
     }),
   ).filter(({ objects }) => objects.some((o) => o.kind === 'Deployment' && JSON.stringify(o).includes(THIRD_PARTY_IMAGES['kong-ingress-controller'])));
