@@ -20,6 +20,7 @@ export {
   VOTE_SQL,
   createPool,
   createPostgresVotes,
+  timedQuery,
   type PostgresVotes,
   type PostgresVotesOptions,
   type VotesStore,

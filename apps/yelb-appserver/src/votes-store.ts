@@ -4,7 +4,7 @@
  * Statements are named so each pooled connection parses them once.
  */
 import pg from 'pg';
-import { createTracing, redactUrl, type Logger, type Tracing } from '@amw/service-kit';
+import { redactUrl, type Logger, type Tracing } from '@amw/service-kit';
 import { DependencyState, DependencyUnavailableError } from './dependency.js';
 import { RESTAURANTS, type Restaurant, type Vote } from './restaurants.js';
 import { SchemaGate } from './schema-gate.js';
@@ -52,11 +52,45 @@ function meansUnavailable(error: unknown): boolean {
 }
 
 export function createPool(databaseUrl: string, poolSize = 10): pg.Pool {
-  return new pg.Pool({
-    connectionString: databaseUrl,
-    max: poolSize,
-    connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
-    query_timeout: QUERY_TIMEOUT_MS,
+  return new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+}
+
+/**
+ * One query on a pooled connection, failed after `timeoutMs` (no SQLSTATE, so a 503) with the
+ * connection discarded, as pg's `query_timeout` did; like `pool.query`, any error discards the
+ * connection. It replaces `pool.query` with `query_timeout`, a pair that kept objects alive through
+ * young-generation GCs: at 50 connections with 4 MB semi-spaces about 400 KB survived each
+ * scavenge and 240 KB of it went on to the old generation, against 250 KB and 70 KB here
+ * (`node --trace-gc-nvp`). With the small young generation the image runs (Dockerfile) those
+ * GCs come often, so that was CPU taken from every request.
+ */
+export function timedQuery<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  config: pg.QueryConfig,
+  timeoutMs = QUERY_TIMEOUT_MS,
+): Promise<pg.QueryResult<R>> {
+  return new Promise((resolve, reject) => {
+    pool.connect((connectError, client, release) => {
+      if (connectError || !client) {
+        reject(connectError ?? new Error('the pool gave no connection'));
+        return;
+      }
+      let settled = false;
+      const finish = (error: Error | undefined, result?: pg.QueryResult<R>) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        client.off('error', finish);
+        // Released with an error, the pool closes the connection instead of reusing it.
+        release(error);
+        if (error) reject(error);
+        else resolve(result!);
+      };
+      const timer = setTimeout(() => finish(new Error('Query read timeout')), timeoutMs);
+      // A connection that fails mid-query emits 'error' on its client, which must be handled here.
+      client.on('error', finish);
+      client.query<R>(config, (error, result) => finish(error ?? undefined, result));
+    });
   });
 }
 
@@ -99,7 +133,7 @@ export function createPostgresVotes(options: PostgresVotesOptions): PostgresVote
     }
   }
 
-  const tracing = options.tracing?.tracing ?? createTracing(undefined);
+  const traced = options.tracing;
   const traceFields = (text: string) => ({
     namespace: 'remote',
     sql: { url: redactedUrl, database_type: 'PostgreSQL', sanitized_query: text },
@@ -108,7 +142,11 @@ export function createPostgresVotes(options: PostgresVotesOptions): PostgresVote
   async function run<R extends pg.QueryResultRow>(name: string, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (!gate.ready) await ready();
     try {
-      const result = await tracing.subsegment(options.tracing?.traceName ?? 'postgres', traceFields(text), () => pool.query<R>({ name, text, values }));
+      const config = { name, text, values };
+      // Untraced (the default) the span's fields and wrapper would be garbage made on every request.
+      const result = await (traced
+        ? traced.tracing.subsegment(traced.traceName, traceFields(text), () => timedQuery<R>(pool, config))
+        : timedQuery<R>(pool, config));
       if (!state.isUp) state.up();
       return result;
     } catch (error) {
