@@ -2,8 +2,10 @@
  * Two listeners. The main one keeps the original ColorTeller contract exactly: `GET /ping` is
  * the health check and every other request, whatever its method or path, gets the colour. The
  * control one (opt-in) is where a walkthrough switches faults on and off, so the main port never
- * grows an endpoint that could shadow a path the mesh routes.
+ * grows an endpoint that could shadow a path the mesh routes; it answers only callers that send
+ * its token.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import {
   ROUTE_LABEL,
@@ -15,7 +17,6 @@ import {
   type ServiceMetrics,
 } from '@amw/service-kit';
 import { FaultInputError, describeFault, parseFault, type FaultSwitch } from './fault.js';
-
 
 export interface ColortellerDeps {
   color: string;
@@ -77,6 +78,36 @@ export interface ControlDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   faults: FaultSwitch;
+  /** Every request must carry it as `Authorization: Bearer <token>` (`CONTROL_TOKEN`). */
+  token: string;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Refuses, with 401 and before any route runs, a request without this instance's token. Both
+ * sides are hashed first, so the comparison takes the same time whatever the token's length or
+ * how much of it a guess gets right.
+ */
+function requireToken(token: string, logger: Logger): RequestHandler {
+  const expected = digest(token);
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    const bearer = header === undefined ? undefined : /^Bearer +([\x21-\x7e]+) *$/i.exec(header)?.[1];
+    if (bearer !== undefined && timingSafeEqual(digest(bearer), expected)) {
+      next();
+      return;
+    }
+    const [reason, error, challenge] =
+      header === undefined
+        ? ['no token', 'this port needs the instance’s token: send "Authorization: Bearer <CONTROL_TOKEN>"', 'Bearer realm="colorteller-control"']
+        : bearer === undefined
+          ? ['not a bearer token', 'the Authorization header must be "Bearer <CONTROL_TOKEN>"', 'Bearer realm="colorteller-control", error="invalid_request"']
+          : ['wrong token', 'the bearer token is not this instance’s CONTROL_TOKEN', 'Bearer realm="colorteller-control", error="invalid_token"'];
+    // What was sent is never logged nor echoed: a near miss would leak most of the secret.
+    logger.warn('control request refused', { reason, method: req.method, path: req.path });
+    res.status(401).set('www-authenticate', challenge).json({ error });
+  };
 }
 
 const methodNotAllowed =
@@ -105,8 +136,14 @@ function readJsonBody(raw: unknown): unknown {
   }
 }
 
-export function createControlApp({ logger, metrics, faults }: ControlDeps): Express {
+export function createControlApp({ logger, metrics, faults, token }: ControlDeps): Express {
+  // The check wraps the whole service app, `/ping` and `/metrics` included: nothing on this port is public.
+  const guarded = express();
+  guarded.disable('x-powered-by');
+  guarded.set('etag', false);
+  guarded.use(requireToken(token, logger));
   const app = createServiceApp({ logger, metrics });
+  guarded.use(app);
 
   app.get('/fault', (_req, res) => {
     res.json(describeFault(faults.current));
@@ -135,5 +172,5 @@ export function createControlApp({ logger, metrics, faults }: ControlDeps): Expr
   app.use(jsonNotFound);
   app.use(clientBodyErrors);
   app.use(jsonErrorHandler(logger));
-  return app;
+  return guarded;
 }

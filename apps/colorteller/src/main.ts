@@ -12,12 +12,13 @@ runMain('colorteller', async () => {
   const faults = new FaultSwitch();
 
   let control: RunningService | undefined;
-  if (config.controlPort !== undefined) {
+  if (config.control !== undefined) {
     const controlLogger = logger.child({ listener: 'control' });
     control = await startService({
       name: 'colorteller-control',
-      handler: createControlApp({ logger: controlLogger, metrics, faults }),
-      port: config.controlPort,
+      handler: createControlApp({ logger: controlLogger, metrics, faults, token: config.control.token }),
+      port: config.control.port,
+      host: config.bindAddress,
       logger: controlLogger,
       // The main listener owns the signals and closes this one once its own requests are done.
       handleSignals: false,
@@ -27,6 +28,7 @@ runMain('colorteller', async () => {
     name: 'colorteller',
     handler: createColortellerApp({ color: config.color, logger, metrics, faults }),
     port: config.port,
+    host: config.bindAddress,
     logger,
     onShutdown: () => control?.shutdown('main listener stopped'),
   });

@@ -12,14 +12,22 @@ function sequence(values: number[]): () => number {
   return () => values[i++ % values.length]!;
 }
 
+const TOKEN = 'c0ffee'.repeat(8);
+
 function setup(random?: () => number) {
-  const logger = createLogger({ service: 'colorteller', write: () => {} });
+  const logs: string[] = [];
+  const logger = createLogger({ service: 'colorteller', write: (line) => void logs.push(line) });
   const metrics = createMetrics('colorteller', { defaultMetrics: false });
   const faults = new FaultSwitch(random);
+  const controlApp = createControlApp({ logger, metrics, faults, token: TOKEN });
   return {
     main: supertest(createColortellerApp({ color: 'white', logger, metrics, faults })),
-    control: supertest(createControlApp({ logger, metrics, faults })),
+    /** Sends the token with every request, as the local mesh's callers do. */
+    control: supertest.agent(controlApp).set('authorization', `Bearer ${TOKEN}`),
+    /** Sends whatever a test sets, or nothing. */
+    stranger: supertest(controlApp),
     faults,
+    logs,
   };
 }
 
@@ -157,6 +165,41 @@ describe('fault injection', () => {
       expect(res.status).toBe(413);
       expect(res.body.error).toBeTypeOf('string');
       await control.get('/fault').expect(200, { fault: null });
+    });
+  });
+
+  describe('control token', () => {
+    it.each([
+      ['no Authorization header', undefined, /needs the instance’s token: send "Authorization: Bearer <CONTROL_TOKEN>"/, 'Bearer realm="colorteller-control"'],
+      ['another scheme', `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`, /must be "Bearer <CONTROL_TOKEN>"/, 'Bearer realm="colorteller-control", error="invalid_request"'],
+      ['a wrong token', `Bearer ${TOKEN.slice(0, -1)}f`, /bearer token is not this instance’s CONTROL_TOKEN/, 'Bearer realm="colorteller-control", error="invalid_token"'],
+      ['a longer token', `Bearer ${TOKEN}${TOKEN}`, /not this instance’s CONTROL_TOKEN/, 'Bearer realm="colorteller-control", error="invalid_token"'],
+      ['an empty bearer', 'Bearer ', /must be "Bearer <CONTROL_TOKEN>"/, 'Bearer realm="colorteller-control", error="invalid_request"'],
+    ])('refuses %s with 401 JSON saying why, and changes nothing', async (_name, authorization, message, challenge) => {
+      const { main, control, stranger, logs } = setup();
+      const send = (req: supertest.Test) => (authorization === undefined ? req : req.set('authorization', authorization));
+      for (const req of [stranger.post('/fault').send({ status: 500 }), stranger.post('/recover'), stranger.get('/fault'), stranger.get('/metrics'), stranger.get('/ping')]) {
+        const res = await send(req);
+        expect(res.status).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.headers['www-authenticate']).toBe(challenge);
+        expect(Object.keys(res.body as object)).toEqual(['error']);
+        expect(res.body.error).toMatch(message);
+      }
+      await control.get('/fault').expect(200, { fault: null });
+      await main.get('/tell').expect(200, 'white');
+      // A refusal is logged, but neither the token nor what was sent ever is.
+      expect(logs.some((line) => line.includes('control request refused'))).toBe(true);
+      expect(logs.join('\n')).not.toContain(TOKEN.slice(0, 16));
+    });
+
+    it('accepts the scheme in any case, and keeps a fault set with the token while refusing a recover without it', async () => {
+      const { main, control, stranger, logs } = setup();
+      await stranger.post('/fault').set('authorization', `bearer ${TOKEN}`).send({ status: 500 }).expect(200);
+      await stranger.post('/recover').set('authorization', 'Bearer guess-guess-guess-guess').expect(401);
+      await control.get('/fault').expect(200, { fault: { status: 500, rate: 1, delayMs: 0, ping: false } });
+      await main.get('/tell').expect(500, FAULT_BODY);
+      expect(logs.join('\n')).not.toContain('guess');
     });
   });
 

@@ -14,5 +14,5 @@ runMain('dj', async () => {
     upstreams: { jazz: config.JAZZ_URL, metal: config.METAL_URL },
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
   });
-  await startService({ name: 'dj', handler: app, port: config.PORT, logger, onShutdown: () => client.close() });
+  await startService({ name: 'dj', handler: app, port: config.PORT, host: config.BIND_ADDRESS, logger, onShutdown: () => client.close() });
 });

@@ -8,5 +8,5 @@ runMain('music', async () => {
   const service = `${config.GENRE}-${config.VERSION}`;
   const logger = createLogger({ service, level: config.LOG_LEVEL });
   const app = createMusicApp({ genre: config.GENRE, version: config.VERSION, logger, metrics: createMetrics(service) });
-  await startService({ name: service, handler: app, port: config.PORT, logger });
+  await startService({ name: service, handler: app, port: config.PORT, host: config.BIND_ADDRESS, logger });
 });

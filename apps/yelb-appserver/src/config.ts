@@ -3,7 +3,7 @@
  * work unchanged, and `DATABASE_URL` / `REDIS_URL`, which win when set because they say exactly
  * where to go (the local mesh and tests use them).
  */
-import { ConfigError, LOG_LEVELS, env, readConfig, type Env, type LogLevel, type VarSpec } from '@amw/service-kit';
+import { ConfigError, DEFAULT_BIND_ADDRESS, LOG_LEVELS, env, readConfig, type Env, type LogLevel, type VarSpec } from '@amw/service-kit';
 
 export const DEFAULT_PORT = 4567;
 export const APP_VERSIONS = ['v1', 'v2'] as const;
@@ -17,6 +17,8 @@ export const ORIGINAL_REDIS_PORT = 6379;
 
 export interface AppserverConfig {
   readonly port: number;
+  /** `BIND_ADDRESS`: where it listens; every interface unless set. */
+  readonly bindAddress: string;
   readonly appVersion: AppVersion;
   readonly logLevel: LogLevel;
   readonly rackEnv: RackEnv;
@@ -82,6 +84,7 @@ export function readAppserverConfig(source: Env = process.env): AppserverConfig 
   const raw = readConfig(
     {
       PORT: env.port({ default: DEFAULT_PORT }),
+      BIND_ADDRESS: env.ipAddress({ default: DEFAULT_BIND_ADDRESS }),
       APP_VERSION: env.oneOf(APP_VERSIONS)({ default: 'v1' }),
       LOG_LEVEL: env.oneOf(LOG_LEVELS)({ default: 'info' }),
       RACK_ENV: env.oneOf(RACK_ENVS)({ default: 'development' }),
@@ -125,6 +128,7 @@ export function readAppserverConfig(source: Env = process.env): AppserverConfig 
 
   return {
     port: raw.PORT,
+    bindAddress: raw.BIND_ADDRESS,
     appVersion: raw.APP_VERSION,
     logLevel: raw.LOG_LEVEL,
     rackEnv,

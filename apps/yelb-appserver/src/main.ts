@@ -16,6 +16,7 @@ runMain('yelb-appserver', async () => {
   });
   await startAppserver({
     port: config.port,
+    host: config.bindAddress,
     databaseUrl: config.databaseUrl,
     redisUrl: config.redisUrl,
     appVersion: config.appVersion,

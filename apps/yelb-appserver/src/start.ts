@@ -12,7 +12,7 @@ import { createPostgresVotes } from './votes-store.js';
 export interface AppserverOptions {
   /** Defaults to 4567; 0 picks a free port. */
   port?: number;
-  /** Defaults to 0.0.0.0. */
+  /** The address to listen on; defaults to every interface (0.0.0.0), as a container needs. */
   host?: string;
   databaseUrl: string;
   redisUrl: string;

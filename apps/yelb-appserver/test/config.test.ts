@@ -20,6 +20,7 @@ describe('readAppserverConfig: where Postgres and Redis are', () => {
     const config = readAppserverConfig({});
     expect(config).toMatchObject({
       port: 4567,
+      bindAddress: '0.0.0.0',
       appVersion: 'v1',
       logLevel: 'info',
       rackEnv: 'development',
@@ -74,9 +75,9 @@ describe('readAppserverConfig: where Postgres and Redis are', () => {
     expect(config.databaseUrl).toContain('@yelb-db:5432/');
   });
 
-  it('reads PORT, APP_VERSION, LOG_LEVEL and HOSTNAME', () => {
-    const config = readAppserverConfig({ PORT: '8080', APP_VERSION: 'v2', LOG_LEVEL: 'debug', HOSTNAME: 'appserver-7f9c' });
-    expect(config).toMatchObject({ port: 8080, appVersion: 'v2', logLevel: 'debug', hostname: 'appserver-7f9c' });
+  it('reads PORT, BIND_ADDRESS, APP_VERSION, LOG_LEVEL and HOSTNAME', () => {
+    const config = readAppserverConfig({ PORT: '8080', BIND_ADDRESS: '127.0.0.1', APP_VERSION: 'v2', LOG_LEVEL: 'debug', HOSTNAME: 'appserver-7f9c' });
+    expect(config).toMatchObject({ port: 8080, bindAddress: '127.0.0.1', appVersion: 'v2', logLevel: 'debug', hostname: 'appserver-7f9c' });
   });
 });
 
@@ -84,6 +85,7 @@ describe('readAppserverConfig: bad values name the variable', () => {
   it.each([
     ['PORT', '80800', /PORT="80800" is invalid \(out of range 1\.\.65535\)/],
     ['PORT', 'http', /PORT="http" is invalid \(not an integer\)/],
+    ['BIND_ADDRESS', 'yelb-appserver', /BIND_ADDRESS="yelb-appserver" is invalid \(not an IP address\)/],
     ['APP_VERSION', 'v3', /APP_VERSION="v3" is invalid .*expected one of v1, v2/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL="verbose" is invalid .*one of debug, info, warn, error/],
     ['RACK_ENV', 'staging', /RACK_ENV="staging" is invalid .*one of production, test, development, custom/],

@@ -9,6 +9,7 @@ export {
   type BackingSource,
   type LookupOptions,
 } from './backing.js';
+export { BindAddressError, LOOPBACK, exposureWarning, parseBindAddress } from './bind-address.js';
 export { dockerAnswers, postgresAnswers, redisAnswers } from './probe.js';
 export { DEFAULT_PGLITE_DIR, embeddedPostgres, type EmbeddedPostgresOptions } from './embedded/postgres.js';
 export { embeddedRedis, type EmbeddedRedisOptions } from './embedded/redis.js';

@@ -51,4 +51,11 @@ describe('appRegistry', () => {
     );
     expect(() => parseLaunch([], 'launch.json')).toThrow('launch.json: the descriptor must be an object');
   });
+
+  it('refuses a control port without the variable its token goes in', () => {
+    expect(() => parseLaunch({ controlPort: { env: 'CONTROL_PORT' } }, 'launch.json')).toThrow(new AppRegistryError('launch.json: controlPort.tokenEnv is missing'));
+    expect(parseLaunch({ controlPort: { env: 'CONTROL_PORT', tokenEnv: 'CONTROL_TOKEN' } }, 'launch.json')).toEqual({
+      controlPort: { env: 'CONTROL_PORT', tokenEnv: 'CONTROL_TOKEN' },
+    });
+  });
 });

@@ -29,8 +29,12 @@ describe('pnpm dev:direct (fixture apps)', () => {
   it('wires every app as its descriptor says, to the others and to the embedded fallbacks, then stops them all on SIGINT', async () => {
     const root = fixtureWorkspace();
     const base = await freePortBase(SPAN);
+    // Another address of the loopback range on the api's port: the apps bind 127.0.0.1 only, so
+    // it is no obstacle, and the port check must not claim it is (it used to try every interface).
+    const neighbour = createServer();
+    await new Promise<void>((resolve) => neighbour.listen(base + 1, '127.0.0.2', resolve));
     const run = runCli(root, ['--port-base', String(base), '--embedded', '--in-memory']);
-    const rows = await waitForTable(run);
+    const rows = await waitForTable(run).finally(() => neighbour.close());
     try {
       expect(rows.map((r) => r.name)).toEqual(SERVICES.map((s) => s.name));
       expect(rows.map((r) => r.url)).toEqual(SERVICES.map((s) => `http://127.0.0.1:${base + s.offset}`));
@@ -47,7 +51,10 @@ describe('pnpm dev:direct (fixture apps)', () => {
         expect(env[row.name]!.PORT).toBe(String(port(row.name)));
         expect(env[row.name]!.pid).toBe(row.pid);
         expect(env[row.name]!.NO_PROXY).toMatch(/127\.0\.0\.1/);
+        // This machine only, unless --bind-address says otherwise.
+        expect(env[row.name]!.BIND_ADDRESS).toBe('127.0.0.1');
       }
+      expect(run.output()).not.toContain('warning');
       expect(env['front']!.API_URL).toBe(`http://127.0.0.1:${port('api')}`);
       expect(env['relay']).toMatchObject({ LEFT_URL: `http://127.0.0.1:${port('left')}/`, RIGHT_URL: `http://127.0.0.1:${port('right')}/` });
       // Two processes of one app, each in the app's own folder (found through the node_modules link).
@@ -107,10 +114,30 @@ describe('pnpm dev:direct (fixture apps)', () => {
     expect(await high.exit).toEqual({ code: 2, signal: null });
     expect(high.output()).toBe(`dev: DEV_PORT_BASE must be between 1 and ${65535 - SPAN + 1} (the apps need ${SPAN} ports from it), got 65534\n`);
 
+    const elsewhere = runCli(root, ['--bind-address', '192.0.2.7']);
+    expect(await elsewhere.exit).toEqual({ code: 2, signal: null });
+    expect(elsewhere.output()).toBe(
+      'dev: --bind-address must be 127.0.0.1 (this machine only, the default) or 0.0.0.0 or :: (every interface), got "192.0.2.7": the processes reach each other on 127.0.0.1, so a listener on a single other address would cut them off\n',
+    );
+
     const unknown = runCli(root, ['--mesh']);
     expect(await unknown.exit).toEqual({ code: 2, signal: null });
     expect(unknown.output()).toBe("dev: Unknown option '--mesh': run with --help to see the options\n");
   });
+
+  it('opens the apps to the network only when asked, and says so in one line on stderr', async () => {
+    const root = fixtureWorkspace();
+    const base = await freePortBase(SPAN);
+    const run = runCli(root, ['--port-base', String(base), '--bind-address', '0.0.0.0', '--embedded', '--in-memory']);
+    const rows = await waitForTable(run);
+    try {
+      expect(run.stderr()).toMatch(/^dev: warning: --bind-address 0\.0\.0\.0: the apps accept connections from the network: anyone who can reach this machine can call them\n/);
+      for (const row of rows) expect(((await (await fetch(`${row.url}/env`)).json()) as Record<string, string>).BIND_ADDRESS).toBe('0.0.0.0');
+    } finally {
+      run.child.kill('SIGINT');
+    }
+    expect((await run.exit).code).toBe(0);
+  }, 200_000);
 
   it('prints its usage with the port of every app', async () => {
     const help = runCli(fixtureWorkspace(), ['--help']);

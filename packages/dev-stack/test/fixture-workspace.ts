@@ -38,7 +38,7 @@ export const FIXTURE_APPS: Record<string, FixtureApp> = {
   },
   echo: {
     launch: {
-      controlPort: { env: 'CONTROL_PORT' },
+      controlPort: { env: 'CONTROL_PORT', tokenEnv: 'CONTROL_TOKEN' },
       direct: [
         { name: 'left', offset: 3, describe: 'echo, SIDE=left', env: { SIDE: 'left' } },
         { name: 'right', offset: 4, describe: 'echo, SIDE=right', env: { SIDE: 'right' } },

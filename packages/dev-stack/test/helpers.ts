@@ -41,6 +41,8 @@ export async function freePortBase(span: number): Promise<number> {
 export interface Spawned {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** What it printed on stderr alone. */
+  readonly stderr: () => string;
   /** Resolves with the first output line matching, or rejects when the process exits first. */
   waitFor(pattern: RegExp, deadlineMs?: number): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or 128 + signal number style name) once it exits. */
@@ -51,13 +53,17 @@ export interface Spawned {
 export function spawnCollecting(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Spawned {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
+  let errors = '';
   const listeners = new Set<() => void>();
   const take = (chunk: Buffer) => {
     text += chunk.toString('utf8');
     for (const listener of listeners) listener();
   };
   child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
+  child.stderr!.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+    take(chunk);
+  });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       for (const listener of listeners) listener();
@@ -67,6 +73,7 @@ export function spawnCollecting(command: string, args: string[], options: { cwd?
   return {
     child,
     output: () => text,
+    stderr: () => errors,
     exit,
     waitFor(pattern, deadlineMs = 60_000) {
       return new Promise((resolve, reject) => {

@@ -130,6 +130,44 @@ describe('supervise', () => {
     expect(events).toContainEqual({ type: 'stopping', reason: 'short-lived exited with code 4' });
   });
 
+  it('starts a killed child again with a doubling back-off, ready again, and stops cleanly (restart policy)', async () => {
+    const base = await freePortBase(2);
+    const { events, onEvent } = recorder();
+    const group = await supervise([service('steady', base), service('victim', base + 1)], {
+      onEvent,
+      onChildExit: 'keep',
+      restart: { initialDelayMs: 200, maxDelayMs: 1000 },
+    });
+    try {
+      const victim = () => group.processes.find((p) => p.name === 'victim')!;
+      for (const attempt of [1, 2]) {
+        const pid = victim().pid!;
+        process.kill(pid, 'SIGKILL');
+        await eventually(() => victim().restarts === attempt && victim().ready && victim().pid !== pid, `victim restarted ${attempt} time(s) and ready`, 10_000);
+        expect(victim().lastExit).toMatchObject({ name: 'victim', signal: 'SIGKILL', expected: false });
+        expect((await fetch(`http://127.0.0.1:${base + 1}/ping`)).status).toBe(200);
+      }
+      const delays = events.filter((e) => e.type === 'restarting').map((e) => (e as { delayMs: number }).delayMs);
+      expect(delays).toEqual([200, 400]);
+      expect(group.processes.find((p) => p.name === 'steady')!.restarts).toBe(0);
+      expect(group.processes.find((p) => p.name === 'steady')!.exit).toBeUndefined();
+    } finally {
+      const exits = await group.stop();
+      expect(exits.map((e) => e.expected)).toEqual([true, true]);
+    }
+  });
+
+  it('ends a child that is waiting to be started again when the group stops', async () => {
+    const base = await freePortBase(1);
+    const group = await supervise([service('crasher', base, { EXIT_AFTER_MS: '300', EXIT_CODE: '3' })], {
+      onChildExit: 'keep',
+      restart: { initialDelayMs: 60_000 },
+    });
+    await eventually(() => group.processes[0]!.lastExit !== undefined, 'the crasher exited', 5000);
+    const exits = await group.stop();
+    expect(exits).toEqual([expect.objectContaining({ name: 'crasher', code: 3, expected: true })]);
+  });
+
   it('leaves no orphans when the supervisor itself is killed with SIGKILL', async () => {
     const base = await freePortBase(2);
     const run = spawnCollecting(process.execPath, ['--conditions=@amw/source', '--import', 'tsx', harness, String(base), String(base + 1)]);

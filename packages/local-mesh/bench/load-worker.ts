@@ -6,7 +6,11 @@
  *   seconds, caught up in batches when a timer fires late) whether or not earlier answers have
  *   come back, each on a free keep-alive connection or a new one; a slow answer never holds back
  *   the next request. Latency runs from the moment the request is handed to the socket to the
- *   end of the answer. Node's timers fire with ~1 ms granularity, so sends drift from the exact
+ *   end of the answer. A lead-in at the same rate comes first, unrecorded, on the same
+ *   connections: a sidecar closes pooled connections idle for 4 s, and between two rounds of a
+ *   path every other path has its turn, so without it each round would start by opening
+ *   connections (with mutual TLS, a handshake costing milliseconds of CPU each) and measure that
+ *   instead of the steady state. Node's timers fire with ~1 ms granularity, so sends drift from the exact
  *   schedule by up to about a millisecond; `lateSends` counts requests sent more than 2 ms late,
  *   which says whether the generator itself kept up. (autocannon's own rate option is not used
  *   here: it sends each connection's per-second quota back to back and then idles, which is a
@@ -27,7 +31,7 @@ export interface Target {
   hostHeader: string;
 }
 
-export type Job = ({ kind: 'open'; rate: number; maxConnections: number } | { kind: 'closed'; connections: number }) & {
+export type Job = ({ kind: 'open'; rate: number; maxConnections: number; leadInSeconds?: number } | { kind: 'closed'; connections: number }) & {
   target: Target;
   seconds: number;
 };
@@ -57,7 +61,8 @@ function openLoop(job: Extract<Job, { kind: 'open' }>): Promise<OpenResult> {
     connections++;
     return createConnection(...args);
   };
-  const total = Math.round(job.rate * job.seconds);
+  const leadIn = Math.round(job.rate * (job.leadInSeconds ?? 0));
+  const total = leadIn + Math.round(job.rate * job.seconds);
   const intervalMs = 1000 / job.rate;
   const latenciesMs: number[] = [];
   let errors = 0;
@@ -71,18 +76,20 @@ function openLoop(job: Extract<Job, { kind: 'open' }>): Promise<OpenResult> {
       agent.destroy();
       resolve({ kind: 'open', latenciesMs, errors, non2xx, lateSends, connections });
     };
-    const fire = () => {
+    const fire = (recorded: boolean) => {
       const startedAt = performance.now();
       const req = request({ agent, host: target.host, port: target.port, path: target.path, headers: { host: target.hostHeader } }, (res) => {
         res.on('data', () => {});
         res.on('end', () => {
-          latenciesMs.push(performance.now() - startedAt);
-          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) non2xx++;
+          if (recorded) {
+            latenciesMs.push(performance.now() - startedAt);
+            if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) non2xx++;
+          }
           settle();
         });
       });
       req.on('error', () => {
-        errors++;
+        if (recorded) errors++;
         settle();
       });
       req.end();
@@ -92,9 +99,10 @@ function openLoop(job: Extract<Job, { kind: 'open' }>): Promise<OpenResult> {
       const now = performance.now();
       const due = Math.min(total, Math.floor((now - start) / intervalMs) + 1);
       while (sent < due) {
-        if (now - (start + sent * intervalMs) > 2) lateSends++;
+        const recorded = sent >= leadIn;
+        if (recorded && now - (start + sent * intervalMs) > 2) lateSends++;
         sent++;
-        fire();
+        fire(recorded);
       }
       if (sent < total) setTimeout(tick, start + sent * intervalMs - performance.now());
     };

@@ -3,11 +3,13 @@
  * egress listener with a virtual service per upstream app, and one sidecar in front of each
  * upstream app with the ingress listener App Mesh gives a virtual node. The shapes are what the
  * control plane's resolver produces for a walkthrough (same listener names, stat prefixes,
- * default 15 s route timeout), written out by hand so the benchmark depends on nothing but the
- * proxy and the stream.
+ * default 15 s route timeout, and for mutual TLS the listener `tls` and cluster `tls` it builds
+ * from a virtual node's listener TLS and a backend's client policy), written out by hand so the
+ * benchmark depends on nothing but the proxy and the stream.
  */
-import type { ClusterSettings } from '../src/proxy/cluster.js';
+import type { ClusterSettings, ClusterTls } from '../src/proxy/cluster.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
+import type { ListenerTls } from '../src/proxy/listener.js';
 
 export const MESH = 'bench';
 /** The port the virtual services are called on, as apps address them through HTTP_PROXY. */
@@ -21,6 +23,16 @@ export interface ServedApp {
   ingressPort: number;
   /** Where the app itself listens. */
   appPort: number;
+  /** Mutual TLS between the two sidecars; plain HTTP without it. */
+  tls?: PairTls;
+}
+
+/** Both ends of one sidecar-to-sidecar hop under mutual TLS. */
+export interface PairTls {
+  /** The server sidecar's ingress listener: its certificate, and which client certificates it accepts. */
+  listener: ListenerTls;
+  /** The client sidecar's cluster for the app: which server certificate it accepts, and its own. */
+  cluster: ClusterTls;
 }
 
 export function serviceAuthority(app: Pick<ServedApp, 'name'>): string {
@@ -47,6 +59,7 @@ export function serverSidecar(app: ServedApp, variant: string): ProxyConfig {
         statPrefix: 'ingress',
         meshPort: SERVICE_PORT,
         unmatched: 'not-found',
+        ...(app.tls ? { tls: app.tls.listener } : {}),
         virtualHosts: [
           {
             name: `${app.name}_${MESH}_ingress`,
@@ -66,7 +79,11 @@ export function clientSidecar(egressPort: number, apps: ServedApp[], variant: st
   const clusters: ClusterSettings[] = [];
   const virtualHosts = apps.map((app) => {
     const cluster = `cds_egress_${MESH}_${app.name}_${MESH}_http_${SERVICE_PORT}`;
-    clusters.push({ name: cluster, endpoints: [{ host: '127.0.0.1', port: app.ingressPort, id: `${app.name}-${variant}` }] });
+    clusters.push({
+      name: cluster,
+      endpoints: [{ host: '127.0.0.1', port: app.ingressPort, id: `${app.name}-${variant}` }],
+      ...(app.tls ? { tls: app.tls.cluster } : {}),
+    });
     const service = `${app.name}.${MESH}.local`;
     return {
       name: service,

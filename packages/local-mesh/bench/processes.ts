@@ -3,7 +3,7 @@
  * reads their memory, and how it stops every one of them whatever happens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 
@@ -122,4 +122,64 @@ export function cpuMsOf(pid: number): number {
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** A process as /proc shows it; the start time tells it apart from a later process given the same pid. */
+export interface ProcessId {
+  pid: number;
+  /** Clock ticks after boot (field 22 of /proc/<pid>/stat). */
+  startTime: number;
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields are counted after its closing one.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` and every process below it, from each process's parent in /proc (Linux). */
+export function processTree(root: number): ProcessId[] {
+  const children = new Map<number, ProcessId[]>();
+  let self: ProcessId | undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const fields = statFields(pid);
+    if (!fields) continue; // gone since the listing
+    const id = { pid, startTime: Number(fields[19]) };
+    if (pid === root) self = id;
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), id]);
+  }
+  if (!self) return [];
+  const all = [self];
+  for (let i = 0; i < all.length; i++) all.push(...(children.get(all[i]!.pid) ?? []));
+  return all;
+}
+
+/** Whether that very process still runs; a zombie has exited and holds nothing but its pid until it is reaped. */
+export function stillRunning(id: ProcessId): boolean {
+  const fields = statFields(id.pid);
+  return fields !== undefined && fields[0] !== 'Z' && Number(fields[19]) === id.startTime;
+}
+
+export function commandLineOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+export function environmentOf(pid: number): Record<string, string> {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    return Object.fromEntries(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  } catch {
+    return {};
+  }
 }

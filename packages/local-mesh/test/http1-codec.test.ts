@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BodyScanner } from '../src/http1/body.js';
+import { BodyScanner, MAX_CHUNK_EXTENSION_BYTES } from '../src/http1/body.js';
 import {
   HttpParseError,
   getHeader,
@@ -25,13 +25,12 @@ describe('request heads', () => {
   it('knows keep-alive rules of HTTP/1.0 and 1.1 and the Connection header', () => {
     expect(parseRequestHead(head(['GET / HTTP/1.0', 'Host: a'])).keepAlive).toBe(false);
     expect(parseRequestHead(head(['GET / HTTP/1.0', 'Connection: keep-alive'])).keepAlive).toBe(true);
-    expect(parseRequestHead(head(['GET / HTTP/1.1', 'Connection: Upgrade, close'])).keepAlive).toBe(false);
+    expect(parseRequestHead(head(['GET / HTTP/1.1', 'Host: a', 'Connection: Upgrade, close'])).keepAlive).toBe(false);
   });
 
   it('frames bodies by Content-Length or chunked encoding', () => {
-    expect(parseRequestHead(head(['POST / HTTP/1.1', 'Content-Length: 12'])).framing).toEqual({ kind: 'length', length: 12 });
-    expect(parseRequestHead(head(['POST / HTTP/1.1', 'Content-Length: 3, 3'])).framing).toEqual({ kind: 'length', length: 3 });
-    expect(parseRequestHead(head(['POST / HTTP/1.1', 'Transfer-Encoding: chunked'])).framing).toEqual({ kind: 'chunked' });
+    expect(parseRequestHead(head(['POST / HTTP/1.1', 'Host: a', 'Content-Length: 12'])).framing).toEqual({ kind: 'length', length: 12 });
+    expect(parseRequestHead(head(['POST / HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked'])).framing).toEqual({ kind: 'chunked' });
   });
 
   it.each([
@@ -44,6 +43,23 @@ describe('request heads', () => {
     ['Content-Length with Transfer-Encoding (request smuggling)', ['POST / HTTP/1.1', 'Content-Length: 3', 'Transfer-Encoding: chunked'], 400],
     ['a transfer coding that is not chunked last', ['POST / HTTP/1.1', 'Transfer-Encoding: chunked, gzip'], 400],
     ['a negative Content-Length', ['POST / HTTP/1.1', 'Content-Length: -1'], 400],
+    // What llhttp refuses and a lenient parser behind a proxy might read differently.
+    ['a Content-Length list, even of equal values', ['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5, 5'], 400],
+    ['a repeated Content-Length, even of equal values', ['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5', 'Content-Length: 5'], 400],
+    ['a Content-Length ending in a non-breaking space', ['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5\xA0'], 400],
+    ['a Content-Length ending in a vertical tab', ['POST / HTTP/1.1', 'Host: a', 'Content-Length: 5\x0B'], 400],
+    ['chunked followed by a vertical tab', ['POST / HTTP/1.1', 'Host: a', 'Transfer-Encoding: chunked\x0B'], 400],
+    ['a bare LF inside the request line', ['GET /x\nHost:evil.example HTTP/1.1', 'Host: a'], 400],
+    ['a bare LF between header lines', ['GET / HTTP/1.1', 'Host: a\nX-Smuggled: 1'], 400],
+    ['a bare CR in a header value', ['GET / HTTP/1.1', 'Host: a', 'X-A: 1\r2'], 400],
+    ['NUL in a header value', ['GET / HTTP/1.1', 'Host: a', 'X-A: 1\x002'], 400],
+    ['0x01 in a header value', ['GET / HTTP/1.1', 'Host: a', 'X-A: \x01'], 400],
+    ['DEL in a header value', ['GET / HTTP/1.1', 'Host: a', 'X-A: \x7f'], 400],
+    ['a control byte in the target', ['GET /a\x01b HTTP/1.1', 'Host: a'], 400],
+    ['a tab in the target', ['GET /a\tb HTTP/1.1', 'Host: a'], 400],
+    ['an HTTP/1.1 request without Host', ['GET / HTTP/1.1'], 400],
+    ['two Host headers', ['GET / HTTP/1.1', 'Host: a', 'Host: b'], 400],
+    ['an expectation other than 100-continue', ['POST / HTTP/1.1', 'Host: a', 'Expect: 200-ok', 'Content-Length: 1'], 417],
   ])('refuses %s', (_what, lines, status) => {
     let error: unknown;
     try {
@@ -121,5 +137,49 @@ describe('body framing', () => {
     expect(() => new BodyScanner({ kind: 'chunked' }).scan(Buffer.from('zz\r\n'))).toThrow(HttpParseError);
     expect(() => new BodyScanner({ kind: 'chunked' }).scan(Buffer.from('3\r\nabcX'))).toThrow(HttpParseError);
     expect(() => new BodyScanner({ kind: 'chunked' }).scan(Buffer.from('1000000000000\r\n'))).toThrow(/too large/);
+  });
+
+  it.each([
+    ['a space after the chunk size', '5 \r\nhello\r\n0\r\n\r\n', 400],
+    ['a tab after the chunk size', '5\t\r\nhello\r\n0\r\n\r\n', 400],
+    ['a bare LF after the chunk size', '5\nhello\r\n0\r\n\r\n', 400],
+    ['a bare LF in a chunk extension', '5;a\nb\r\nhello\r\n0\r\n\r\n', 400],
+    ['NUL in a chunk extension', '5;a=\x00\r\nhello\r\n0\r\n\r\n', 400],
+    ['a trailer line without a colon', '0\r\nNoColon\r\n\r\n', 400],
+    ['a trailer name with a space', '0\r\nBad Name: 1\r\n\r\n', 400],
+    ['a folded trailer line', '0\r\nA: 1\r\n continued\r\n\r\n', 400],
+    ['a control byte in a trailer value', '0\r\nA: \x01\r\n\r\n', 400],
+    // Without its final CRLF the last chunk would take the next pipelined request as a trailer.
+    ['a last chunk followed at once by the next request', '0\r\nGET /admin HTTP/1.1\r\nHost: a\r\n\r\n', 400],
+  ])('refuses %s in a chunked body', (_what, wire, status) => {
+    let error: unknown;
+    try {
+      new BodyScanner({ kind: 'chunked' }).scan(Buffer.from(wire, 'latin1'));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HttpParseError);
+    expect((error as HttpParseError).status).toBe(status);
+  });
+
+  it('stops at 16 KiB of chunk extensions (413) and 60 KiB of trailers (431), counting across reads', () => {
+    const extensions = new BodyScanner({ kind: 'chunked' });
+    extensions.scan(Buffer.from('1;'));
+    // One extension byte at a time, as a slow client would send it: the count carries over.
+    let error: unknown;
+    for (let i = 0; i < MAX_CHUNK_EXTENSION_BYTES + 1 && !error; i++) {
+      try {
+        extensions.scan(Buffer.from('x'));
+      } catch (e) {
+        error = e;
+      }
+    }
+    expect((error as HttpParseError).status).toBe(413);
+    const trailers = new BodyScanner({ kind: 'chunked' });
+    trailers.scan(Buffer.from('0\r\n'));
+    const line = Buffer.from(`X-T: ${'t'.repeat(1000)}\r\n`);
+    expect(() => {
+      for (let i = 0; i < 100; i++) trailers.scan(line);
+    }).toThrow(expect.objectContaining({ status: 431 }));
   });
 });

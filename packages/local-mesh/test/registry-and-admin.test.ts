@@ -98,7 +98,7 @@ describe('the admin interface', () => {
       expect((await get('/clusters')).body).toContain('c::default_priority::max_connections::1024');
       const dump = JSON.parse((await get('/config_dump')).body) as { configs: { '@type': string }[] };
       expect(dump.configs.map((c) => c['@type'].split('.').at(-1))).toEqual(['BootstrapConfigDump', 'ClustersConfigDump', 'ListenersConfigDump', 'SecretsConfigDump']);
-      expect(await get('/stats?filter=(')).toEqual({ status: 400, body: 'Invalid re2 regex\n' });
+      expect(await get('/stats?filter=(')).toEqual({ status: 400, body: 'Invalid re2 regex: error parsing regexp: missing closing ): `(`\n' });
       expect(await get('/stats?format=xml')).toMatchObject({ status: 400 });
       expect(await get('/nope')).toEqual({ status: 404, body: 'invalid path: /nope\n' });
       expect((await get('/stats/prometheus')).body).toContain('envoy_server_live 1');

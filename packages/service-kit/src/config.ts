@@ -3,6 +3,7 @@
  * value fails start-up with a message that names the variable, says what was expected and what
  * was found, so a learner who mistypes `PORT=80800` in a manifest sees why the pod crashed.
  */
+import { isIP } from 'node:net';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,6 +12,8 @@ export interface VarSpec<T> {
   readonly expected: string;
   /** Parses a raw value; `undefined` means the variable is unset (or set to the empty string). */
   readonly read: (raw: string | undefined) => T;
+  /** Its value must never reach a message: errors name the variable and the problem only. */
+  readonly secret?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -31,9 +34,10 @@ interface VarFactory<T> {
   (options: { optional: true }): VarSpec<T | undefined>;
 }
 
-function variable<T>(expected: string, parse: Parser<T>): VarFactory<T> {
+function variable<T>(expected: string, parse: Parser<T>, secret = false): VarFactory<T> {
   const factory = (options?: { default?: T; optional?: true }): VarSpec<T | undefined> => ({
     expected,
+    ...(secret ? { secret } : {}),
     read(raw) {
       if (raw === undefined || raw === '') {
         if (options && 'default' in options) return options.default;
@@ -57,8 +61,29 @@ function parseInteger(raw: string, min: number, max: number): number {
   return value;
 }
 
+/** Where a service listens unless `BIND_ADDRESS` says otherwise: every interface, as a container needs. */
+export const DEFAULT_BIND_ADDRESS = '0.0.0.0';
+
+/** Bearer tokens travel in a header: visible ASCII only, and long enough not to be guessed. */
+const MIN_SECRET_LENGTH = 16;
+
 export const env = {
   string: variable<string>('a non-empty string', (raw) => raw),
+  /** An address literal to listen on, never a host name: a name could resolve to an interface nobody meant to open. */
+  ipAddress: variable<string>('an IP address such as 0.0.0.0 (every interface), 127.0.0.1 (this machine only) or ::', (raw) => {
+    const address = raw.trim();
+    return isIP(address) === 0 ? fail('not an IP address') : address;
+  }),
+  /** A shared secret such as a bearer token; its value is left out of every error message. */
+  secret: variable<string>(
+    `a secret of at least ${MIN_SECRET_LENGTH} visible ASCII characters (e.g. the output of \`openssl rand -hex 32\`)`,
+    (raw) => {
+      if (!/^[\x21-\x7e]+$/.test(raw)) fail('it holds spaces or characters other than visible ASCII');
+      if (raw.length < MIN_SECRET_LENGTH) fail(`it is shorter than ${MIN_SECRET_LENGTH} characters`);
+      return raw;
+    },
+    true,
+  ),
   port: variable<number>('a TCP port (1-65535)', (raw) => parseInteger(raw, 1, 65535)),
   integer: (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
     variable<number>(`an integer between ${min} and ${max}`, (raw) => parseInteger(raw, min, max)),
@@ -109,7 +134,7 @@ export function readConfig<S extends ConfigShape>(shape: S, source: Env = proces
     } catch (error) {
       if (error instanceof Unset) problems.push(`${name} is required: set it to ${spec.expected}`);
       else if (error instanceof Invalid)
-        problems.push(`${name}=${JSON.stringify(raw)} is invalid (${error.message}): expected ${spec.expected}`);
+        problems.push(`${spec.secret ? name : `${name}=${JSON.stringify(raw)}`} is invalid (${error.message}): expected ${spec.expected}`);
       else throw error;
     }
   }

@@ -4,8 +4,9 @@
  * in-flight requests finish, close keep-alive connections, then close pools.
  */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv6, type AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { DEFAULT_BIND_ADDRESS } from './config.js';
 import type { Logger } from './logger.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -73,6 +74,7 @@ export interface StartOptions {
   name: string;
   handler: RequestListener;
   port: number;
+  /** The address to listen on; defaults to every interface (`DEFAULT_BIND_ADDRESS`), as a container needs. */
   host?: string;
   logger: Logger;
   /** Runs after the last in-flight request has finished: close pools and clients here. */
@@ -113,14 +115,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
+    server.listen(options.port, options.host ?? DEFAULT_BIND_ADDRESS, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host && options.host !== '0.0.0.0' ? options.host : '127.0.0.1';
-  logger.info('listening', { port });
+  const { port, address } = server.address() as AddressInfo;
+  logger.info('listening', { address, port });
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown requested') => {
@@ -161,5 +162,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }
   }
 
-  return { server, port, url: `http://${host}:${port}`, shutdown };
+  return { server, port, url: `http://${urlHost(address)}:${port}`, shutdown };
+}
+
+/** Where this machine reaches a server listening on `address`: a wildcard (`::` is dual-stack in Node) on IPv4 loopback. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return isIPv6(address) ? `[${address}]` : address;
 }

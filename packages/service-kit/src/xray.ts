@@ -42,18 +42,36 @@ export function newSegmentId(): string {
   return randomBytes(8).toString('hex');
 }
 
-let shared: Socket | undefined;
+const sockets: { loopback?: Socket; any?: Socket } = {};
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * A socket that never sends is still bound on its first send, by default to every interface;
+ * when the daemon is on this machine (a sidecar, the local mesh) the socket stays on loopback.
+ */
+function socketFor(host: string): Socket {
+  const which = isLoopback(host) ? 'loopback' : 'any';
+  let socket = sockets[which];
+  if (!socket) {
+    socket = createSocket('udp4');
+    socket.on('error', () => {});
+    // Sends made before the bind completes are queued by dgram, not lost.
+    if (which === 'loopback') socket.bind(0, '127.0.0.1');
+    socket.unref();
+    sockets[which] = socket;
+  }
+  return socket;
+}
 
 /** Sends one segment document to the daemon at `host:port`; never throws (tracing is best effort). */
 export function sendSegment(daemonAddress: string, segment: object): void {
   const colon = daemonAddress.lastIndexOf(':');
   const host = daemonAddress.slice(0, colon) || '127.0.0.1';
   const port = Number(daemonAddress.slice(colon + 1));
-  if (!shared) {
-    shared = createSocket('udp4');
-    shared.unref();
-  }
-  shared.send(Buffer.from(`{"format":"json","version":1}\n${JSON.stringify(segment)}`), port, host, () => {});
+  socketFor(host).send(Buffer.from(`{"format":"json","version":1}\n${JSON.stringify(segment)}`), port, host, () => {});
 }
 
 export interface Tracing {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, env, readConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_BIND_ADDRESS, env, readConfig } from '../src/config.js';
 
 describe('readConfig', () => {
   const shape = {
@@ -44,6 +44,37 @@ describe('readConfig', () => {
     expect(() => readConfig({ U: env.url(['postgres:', 'postgresql:'])() }, { U: 'http://x' })).toThrow(
       /U="http:\/\/x" is invalid \(scheme http is not accepted\)/,
     );
+  });
+});
+
+describe('addresses and secrets', () => {
+  it('takes an IP address literal to listen on, and refuses a host name', () => {
+    const shape = { BIND_ADDRESS: env.ipAddress({ default: DEFAULT_BIND_ADDRESS }) };
+    expect(readConfig(shape, {}).BIND_ADDRESS).toBe('0.0.0.0');
+    expect(readConfig(shape, { BIND_ADDRESS: '127.0.0.1' }).BIND_ADDRESS).toBe('127.0.0.1');
+    expect(readConfig(shape, { BIND_ADDRESS: '::' }).BIND_ADDRESS).toBe('::');
+    expect(() => readConfig(shape, { BIND_ADDRESS: 'localhost' })).toThrow(/BIND_ADDRESS="localhost" is invalid \(not an IP address\): expected an IP address/);
+    expect(() => readConfig(shape, { BIND_ADDRESS: '127.0.0.256' })).toThrow(ConfigError);
+  });
+
+  it('never repeats a secret’s value in a message, whatever is wrong with it', () => {
+    const shape = { TOKEN: env.secret() };
+    expect(readConfig(shape, { TOKEN: 'a'.repeat(16) }).TOKEN).toBe('a'.repeat(16));
+    const problems = (value: string) => {
+      try {
+        readConfig(shape, { TOKEN: value });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error('accepted');
+    };
+    expect(problems('hunter2')).toEqual([
+      'TOKEN is invalid (it is shorter than 16 characters): expected a secret of at least 16 visible ASCII characters (e.g. the output of `openssl rand -hex 32`)',
+    ]);
+    const spaced = problems('correct horse battery staple');
+    expect(spaced[0]).toMatch(/^TOKEN is invalid \(it holds spaces/);
+    expect(spaced.join('\n')).not.toContain('horse');
+    expect(problems('hunter2').join('\n')).not.toContain('hunter2');
   });
 });
 

@@ -132,3 +132,29 @@ describe('startService graceful shutdown', () => {
     expect(lines.map((l) => l.msg)).toEqual(['listening', 'shutting down', 'pools closed', 'stopped']);
   }, 20_000);
 });
+
+describe('startService addresses', () => {
+  const started: RunningService[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.shutdown()));
+  });
+  const start = async (host?: string) => {
+    const app = createServiceApp({ logger: quietLogger(), metrics: createMetrics('t', { defaultMetrics: false }) });
+    const service = await startService({ name: 't', handler: app, port: 0, ...(host ? { host } : {}), logger: quietLogger(), handleSignals: false });
+    started.push(service);
+    return service;
+  };
+
+  it('listens on every interface unless told otherwise, as a container needs, and on the host it is given', async () => {
+    expect((await start()).server.address()).toMatchObject({ address: '0.0.0.0' });
+    const local = await start('127.0.0.1');
+    expect(local.server.address()).toMatchObject({ address: '127.0.0.1' });
+    expect(local.url).toBe(`http://127.0.0.1:${local.port}`);
+  });
+
+  it('gives a URL this machine can call for a wildcard address, IPv6 included', async () => {
+    const dual = await start('::');
+    expect(dual.url).toBe(`http://127.0.0.1:${dual.port}`);
+    expect((await get(`${dual.url}/ping`)).status).toBe(200);
+  });
+});

@@ -1,6 +1,18 @@
 import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTracing, formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader } from '../src/xray.js';
+import { createTracing, formatTraceHeader, newSegmentId, newTraceId, parseTraceHeader, sendSegment } from '../src/xray.js';
+
+/** The local addresses of this machine's IPv4 UDP sockets bound to `port` (`/proc/net/udp`, little-endian hex). */
+function udpAddressesOnPort(port: number): string[] {
+  return readFileSync('/proc/net/udp', 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/)[1]!.split(':'))
+    .filter(([, hexPort]) => parseInt(hexPort!, 16) === port)
+    .map(([hexAddress]) => Buffer.from(hexAddress!, 'hex').reverse().join('.'));
+}
 
 describe('trace headers', () => {
   it('parses what Envoy and the X-Ray SDKs send, and rejects malformed roots', () => {
@@ -23,10 +35,12 @@ describe('trace headers', () => {
 
 describe('createTracing', () => {
   const received: Record<string, unknown>[] = [];
+  const senders: number[] = [];
   const daemon = createSocket('udp4');
   let address = '';
   beforeAll(async () => {
-    daemon.on('message', (message) => {
+    daemon.on('message', (message, from) => {
+      senders.push(from.port);
       const [header, body] = message.toString().split('\n');
       expect(JSON.parse(header!)).toEqual({ format: 'json', version: 1 });
       received.push(JSON.parse(body!) as Record<string, unknown>);
@@ -74,5 +88,12 @@ describe('createTracing', () => {
     ).rejects.toThrow('down');
     await expect.poll(() => received.length).toBe(before + 1);
     expect(received.at(-1)).toMatchObject({ fault: true });
+  });
+
+  it('sends to a daemon on this machine from a socket bound to loopback, not to every interface', async () => {
+    const before = received.length;
+    sendSegment(address, { type: 'subsegment', name: 'probe' });
+    await expect.poll(() => received.length).toBe(before + 1);
+    expect(udpAddressesOnPort(senders.at(-1)!)).toEqual(['127.0.0.1']);
   });
 });

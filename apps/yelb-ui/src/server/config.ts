@@ -2,12 +2,13 @@
  * The environment yelb-ui reads. The names are the original image's where it had one
  * (`YELB_APPSERVER_ENDPOINT`), so existing manifests keep working.
  */
-import { ConfigError, LOG_LEVELS, env, readConfig, type ConfigOf, type Env } from '@amw/service-kit';
+import { ConfigError, DEFAULT_BIND_ADDRESS, LOG_LEVELS, env, readConfig, type ConfigOf, type Env } from '@amw/service-kit';
 
 export const DEFAULT_APPSERVER_ENDPOINT = 'http://yelb-appserver:4567';
 
 const shape = {
   PORT: env.port({ default: 8080 }),
+  BIND_ADDRESS: env.ipAddress({ default: DEFAULT_BIND_ADDRESS }),
   YELB_APPSERVER_ENDPOINT: env.url(['http:', 'https:'])({ default: new URL(DEFAULT_APPSERVER_ENDPOINT) }),
   STATIC_DIR: env.string({ optional: true }),
   LOG_LEVEL: env.oneOf(LOG_LEVELS)({ default: 'info' }),

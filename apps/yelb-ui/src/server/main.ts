@@ -8,6 +8,7 @@ runMain('yelb-ui', async () => {
   try {
     await startYelbUi({
       port: config.PORT,
+      host: config.BIND_ADDRESS,
       appserverEndpoint: config.YELB_APPSERVER_ENDPOINT,
       ...(config.STATIC_DIR ? { staticDir: config.STATIC_DIR } : {}),
       logger: createLogger({ service: 'yelb-ui', level: config.LOG_LEVEL }),

@@ -11,14 +11,21 @@ describe('readYelbUiConfig', () => {
   it('defaults to port 8080 and the original appserver endpoint', () => {
     const config = readYelbUiConfig({});
     expect(config.PORT).toBe(8080);
+    expect(config.BIND_ADDRESS).toBe('0.0.0.0');
     expect(config.YELB_APPSERVER_ENDPOINT.href).toBe('http://yelb-appserver:4567/');
     expect(config.STATIC_DIR).toBeUndefined();
     expect(config.LOG_LEVEL).toBe('info');
   });
 
   it('reads every variable', () => {
-    const config = readYelbUiConfig({ PORT: '9090', YELB_APPSERVER_ENDPOINT: 'https://api.example.test/stage', STATIC_DIR: '/srv/yelb', LOG_LEVEL: 'debug' });
-    expect(config).toMatchObject({ PORT: 9090, STATIC_DIR: '/srv/yelb', LOG_LEVEL: 'debug' });
+    const config = readYelbUiConfig({
+      PORT: '9090',
+      BIND_ADDRESS: '::',
+      YELB_APPSERVER_ENDPOINT: 'https://api.example.test/stage',
+      STATIC_DIR: '/srv/yelb',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({ PORT: 9090, BIND_ADDRESS: '::', STATIC_DIR: '/srv/yelb', LOG_LEVEL: 'debug' });
     expect(config.YELB_APPSERVER_ENDPOINT.href).toBe('https://api.example.test/stage');
   });
 

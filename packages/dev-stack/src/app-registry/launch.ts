@@ -31,8 +31,12 @@ export interface AppLaunch {
   readonly postgres?: { readonly env: string; readonly database: string };
   /** It needs Redis: the variable its URL goes in. */
   readonly redis?: { readonly env: string };
-  /** It opens a second listener (fault injection) when this variable names a port: the local mesh gives every instance one. */
-  readonly controlPort?: { readonly env: string };
+  /**
+   * It opens a second listener (fault injection) when `env` names a port, answering only callers
+   * that send the secret in `tokenEnv` as a bearer token: the local mesh gives every instance a
+   * port and every run a token.
+   */
+  readonly controlPort?: { readonly env: string; readonly tokenEnv: string };
   /** It sends X-Ray segments when its workload turns on Envoy's X-Ray tracing: the variables for the daemon's address and for what traces call its database. */
   readonly tracing?: { readonly daemonAddressEnv: string; readonly databaseNameEnv?: string };
   /** The processes `pnpm dev:direct` starts from it; none when only the local mesh runs it. */
@@ -136,8 +140,9 @@ export function parseLaunch(value: unknown, source: string): AppLaunch {
     if (redis) launch.redis = { env: read.variable(redis.env, 'redis.env') };
   }
   if (top.controlPort !== undefined) {
-    const control = read.object(top.controlPort, 'controlPort', ['env']);
-    if (control) launch.controlPort = { env: read.variable(control.env, 'controlPort.env') };
+    // The token is not optional: a control port anyone on the machine could use is what it prevents.
+    const control = read.object(top.controlPort, 'controlPort', ['env', 'tokenEnv']);
+    if (control) launch.controlPort = { env: read.variable(control.env, 'controlPort.env'), tokenEnv: read.variable(control.tokenEnv, 'controlPort.tokenEnv') };
   }
   if (top.tracing !== undefined) {
     const tracing = read.object(top.tracing, 'tracing', ['daemonAddressEnv'], ['databaseNameEnv']);

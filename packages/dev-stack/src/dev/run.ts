@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { isAbsolute, relative } from 'node:path';
 import { findPostgres, findRedis, type BackingService } from '../backing.js';
+import { exposureWarning } from '../bind-address.js';
 import { embeddedPostgres } from '../embedded/postgres.js';
 import { embeddedRedis } from '../embedded/redis.js';
 import { colourEnabled, paint } from '../supervisor/colour.js';
@@ -39,19 +40,23 @@ function missingBuilds(services: readonly DevService[]): string[] {
   return [...entries].filter((entry) => !existsSync(entry)).map(shown);
 }
 
-function portFree(port: number): Promise<boolean> {
+/**
+ * Tried on the address the apps will bind, for the instant it takes: a listener that would stop
+ * an app (on that address, or on every interface) makes it fail, and nothing is ever opened
+ * beyond where the apps themselves will listen.
+ */
+function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolvePort) => {
     const server = createServer();
     server.once('error', () => resolvePort(false));
-    // No host: the wildcard address, so a listener on any interface counts as taken.
-    server.listen(port, () => server.close(() => resolvePort(true)));
+    server.listen(port, host, () => server.close(() => resolvePort(true)));
   });
 }
 
 async function checkPorts(args: DevArgs, services: readonly DevService[]): Promise<void> {
   for (const service of services) {
     const port = args.portBase + service.offset;
-    if (!(await portFree(port))) {
+    if (!(await portFree(port, args.bindAddress))) {
       throw new DevError(
         `port ${port} (for ${service.name}) is in use: stop what listens there, or pick other ports with --port-base <n> (or DEV_PORT_BASE)`,
       );
@@ -87,7 +92,7 @@ function specs(args: DevArgs, services: readonly DevService[], context: DevConte
       command: process.execPath,
       args: [service.app.entry],
       cwd: service.app.dir,
-      env: { ...service.env(context), PORT: String(port), NO_PROXY: noProxy, no_proxy: noProxy },
+      env: { ...service.env(context), PORT: String(port), BIND_ADDRESS: args.bindAddress, NO_PROXY: noProxy, no_proxy: noProxy },
       ready: { http: `http://127.0.0.1:${port}/ping` },
     };
   });
@@ -130,6 +135,8 @@ export async function runDev(argv: readonly string[], services: readonly DevServ
     io.out(usage(services));
     return 0;
   }
+  const warning = exposureWarning(args.bindAddress, 'the apps');
+  if (warning) io.err(`dev: ${warning}\n`);
 
   // A Ctrl-C while Postgres is still starting must still clean up; the supervisor takes over later.
   let interrupted: NodeJS.Signals | undefined;

@@ -51,6 +51,9 @@ export function createConsoleReporter(options: ReporterOptions): (event: Supervi
         note(event.name, `exited (${how})${event.expected ? '' : ' on its own'}`);
         break;
       }
+      case 'restarting':
+        note(event.name, `starting it again in ${seconds(event.delayMs)} (restart ${event.restarts})`);
+        break;
       case 'signal':
         if (stopping) write(`received ${event.signal} again: killing everything at once\n`);
         break;

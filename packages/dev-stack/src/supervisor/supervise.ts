@@ -6,7 +6,9 @@
  * too (a `pnpm exec` wrapper and the node under it), and a Ctrl-C in the terminal reaches only
  * the supervisor, which then stops the children in order rather than all at once. Node children
  * also load the orphan guard (./orphan-guard.mjs), which ends them if the supervisor dies
- * without stopping them (SIGKILL, a crash). Restart policy: none; a child that exits is reported.
+ * without stopping them (SIGKILL, a crash). Restart policy: none by default (a child that exits
+ * is reported); with `restart`, a child that exits on its own after start-up is started again
+ * after a back-off that doubles while it keeps failing, as a Kubernetes pod's container is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { guardEnv } from './guard.js';
@@ -45,7 +47,9 @@ export type SupervisorEvent =
   | { type: 'stopping'; reason: string }
   | { type: 'signal'; signal: NodeJS.Signals }
   | { type: 'killed'; name: string; afterMs: number }
-  | ({ type: 'exited' } & ExitRecord);
+  | ({ type: 'exited' } & ExitRecord)
+  /** With a restart policy: the child exited on its own and starts again after `delayMs`. */
+  | { type: 'restarting'; name: string; restarts: number; delayMs: number };
 
 export interface SuperviseOptions {
   onEvent?: (event: SupervisorEvent) => void;
@@ -60,6 +64,13 @@ export interface SuperviseOptions {
   handleSignals?: boolean;
   /** What a child's own exit (not asked for) does: stop the rest (default) or keep them. */
   onChildExit?: 'stop-all' | 'keep';
+  /**
+   * Start a child again when it exits on its own after start-up (never while stopping). The wait
+   * starts at `initialDelayMs` (1 s) and doubles up to `maxDelayMs` (30 s) while the child keeps
+   * exiting; a child that ran for `resetAfterMs` (60 s) starts the count again. Kubernetes does
+   * the same from 10 s to 5 min; a local demo wants to heal sooner.
+   */
+  restart?: { initialDelayMs?: number; maxDelayMs?: number; resetAfterMs?: number };
 }
 
 export interface SupervisedProcess {
@@ -67,6 +78,10 @@ export interface SupervisedProcess {
   readonly pid: number | undefined;
   readonly ready: boolean;
   readonly exit: ExitRecord | undefined;
+  /** Times it was started again after exiting on its own (restart policy). */
+  readonly restarts: number;
+  /** Its last exit on its own, when it has one (it may be running again since). */
+  readonly lastExit: ExitRecord | undefined;
 }
 
 export interface ProcessGroup {
@@ -102,9 +117,15 @@ interface Member {
   leaderGone: boolean;
   readonly done: Promise<ExitRecord>;
   finish(record: ExitRecord): void;
-  readonly abort: AbortController;
+  abort: AbortController;
   /** Why it failed to start (spawn error), if it did. */
   spawnError: string | undefined;
+  restarts: number;
+  /** Restarts in a row without a long enough run in between: the back-off's exponent. */
+  crashLoop: number;
+  startedAt: number;
+  lastExit: ExitRecord | undefined;
+  restartTimer: NodeJS.Timeout | undefined;
 }
 
 function groupAlive(pid: number): boolean {
@@ -170,12 +191,38 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
   const members: Member[] = specs.map((spec) => {
     let finish!: (record: ExitRecord) => void;
     const done = new Promise<ExitRecord>((resolve) => (finish = resolve));
-    return { spec, child: undefined, pid: undefined, ready: false, exit: undefined, killed: false, leaderGone: false, done, finish, abort: new AbortController(), spawnError: undefined };
+    return {
+      spec,
+      child: undefined,
+      pid: undefined,
+      ready: false,
+      exit: undefined,
+      killed: false,
+      leaderGone: false,
+      done,
+      finish,
+      abort: new AbortController(),
+      spawnError: undefined,
+      restarts: 0,
+      crashLoop: 0,
+      startedAt: 0,
+      lastExit: undefined,
+      restartTimer: undefined,
+    };
   });
   const exited = Promise.all(members.map((m) => m.done));
 
   const record = (member: Member, code: number | null, signal: NodeJS.Signals | null) => {
     if (member.exit) return;
+    if (restart && startupDone && stopping === undefined) {
+      const exit = { name: member.spec.name, pid: member.pid, code, signal, expected: false, killed: member.killed };
+      member.lastExit = exit;
+      member.ready = false;
+      member.abort.abort();
+      emit({ type: 'exited', ...exit });
+      scheduleRestart(member);
+      return;
+    }
     member.exit = { name: member.spec.name, pid: member.pid, code, signal, expected: stopping !== undefined, killed: member.killed };
     member.abort.abort();
     emit({ type: 'exited', ...member.exit });
@@ -212,11 +259,49 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
     });
   };
 
+  const restart = options.restart
+    ? { initialDelayMs: options.restart.initialDelayMs ?? 1000, maxDelayMs: options.restart.maxDelayMs ?? 30_000, resetAfterMs: options.restart.resetAfterMs ?? 60_000 }
+    : undefined;
+  const scheduleRestart = (member: Member) => {
+    if (!restart) return;
+    if (Date.now() - member.startedAt >= restart.resetAfterMs) member.crashLoop = 0;
+    const delayMs = Math.min(restart.maxDelayMs, restart.initialDelayMs * 2 ** member.crashLoop);
+    member.crashLoop++;
+    emit({ type: 'restarting', name: member.spec.name, restarts: member.restarts + 1, delayMs });
+    member.restartTimer = setTimeout(() => {
+      member.restartTimer = undefined;
+      if (stopping) return;
+      member.restarts++;
+      member.abort = new AbortController();
+      launch(member);
+      if (member.pid === undefined) return;
+      const { spec } = member;
+      if (!spec.ready) {
+        member.ready = true;
+        return;
+      }
+      // A restarted child is ready again when its check says so; until then callers see ready: false.
+      void waitUntilReady(spec.ready, { timeoutMs: readyTimeoutMs, signal: member.abort.signal, onProgress: () => {} }).then((result) => {
+        if (!result.ready || stopping || member.leaderGone) return;
+        member.ready = true;
+        emit({ type: 'ready', name: spec.name, elapsedMs: result.elapsedMs });
+      });
+    }, delayMs);
+  };
+
   const stop = (reason = 'stop requested'): Promise<ExitRecord[]> => {
     if (stopping) return stopping;
     stopReason = reason;
     emit({ type: 'stopping', reason });
     for (const member of members) member.abort.abort();
+    // A child waiting to be started again is over: its last exit is its record.
+    for (const member of members) {
+      if (member.restartTimer === undefined || member.exit) continue;
+      clearTimeout(member.restartTimer);
+      member.restartTimer = undefined;
+      member.exit = { ...member.lastExit!, expected: true };
+      member.finish(member.exit);
+    }
     stopping = (async () => {
       const stopAt = Date.now();
       const live = members.filter((m) => !m.exit);
@@ -249,8 +334,14 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
     for (const signal of handled) process.off(signal, onSignal);
   });
 
-  for (const member of members) {
+  const launch = (member: Member): void => {
     const { spec } = member;
+    member.child = undefined;
+    member.pid = undefined;
+    member.killed = false;
+    member.leaderGone = false;
+    member.spawnError = undefined;
+    member.startedAt = Date.now();
     let child: ChildProcess;
     try {
       child = spawn(spec.command, [...(spec.args ?? [])], {
@@ -262,7 +353,7 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
     } catch (error) {
       member.spawnError = (error as Error).message;
       record(member, null, null);
-      continue;
+      return;
     }
     member.child = child;
     member.pid = child.pid;
@@ -273,12 +364,13 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
         record(member, null, null);
       }
     });
-    if (child.pid === undefined) continue;
+    if (child.pid === undefined) return;
     onLines(child.stdout!, (line) => emit({ type: 'output', name: spec.name, stream: 'stdout', line }));
     onLines(child.stderr!, (line) => emit({ type: 'output', name: spec.name, stream: 'stderr', line }));
     watchExit(member, child);
     emit({ type: 'spawned', name: spec.name, pid: child.pid, command: [spec.command, ...(spec.args ?? [])].join(' ') });
-  }
+  };
+  for (const member of members) launch(member);
 
   await Promise.all(
     members.map(async (member) => {
@@ -326,6 +418,12 @@ export async function supervise(specs: readonly ProcessSpec[], options: Supervis
       },
       get exit() {
         return m.exit;
+      },
+      get restarts() {
+        return m.restarts;
+      },
+      get lastExit() {
+        return m.lastExit;
       },
     })),
     stop,

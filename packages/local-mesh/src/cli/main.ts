@@ -1,7 +1,7 @@
 /**
  * `pnpm walkthrough <command>`: run walkthroughs on this machine.
  *
- *   up <name> [--step s]     start one walkthrough (default: its last step)
+ *   up <name> [--step s]     start one walkthrough (default: its last step); --bind-address 0.0.0.0 opens it to the network
  *   step <name> <step>       move a running walkthrough to another step, without a restart
  *   check <name>             run the checks of its current step against it
  *   status <name>            what a running walkthrough serves, as JSON
@@ -11,11 +11,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { findRepoRoot } from '@amw/dev-stack';
+import { BindAddressError, LOOPBACK, exposureWarning, findRepoRoot, parseBindAddress } from '@amw/dev-stack';
 import { colourCode, colourEnabled, paint, processAlive, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../checks/runner.js';
-import { WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
+import { RunLockedError, WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
 import { PROXY_ENTRY } from '../orchestrator/launch.js';
 import { ourApps } from '../our-apps.js';
 import { databaseFor, findBacking, needsBacking, redisDbFor } from './backing.js';
@@ -49,6 +49,8 @@ function processReporter(quietOutput: boolean): (event: SupervisorEvent) => void
       if (!quietOutput) say(`${prefix(event.name, '|')} ${event.line}`);
     } else if (event.type === 'exited' && !event.expected) {
       say(`${prefix(event.name, '▸')} exited on its own (${event.signal ? `signal ${event.signal}` : `code ${event.code}`})`);
+    } else if (event.type === 'restarting') {
+      say(`${prefix(event.name, '▸')} starting it again in ${(event.delayMs / 1000).toFixed(1)}s (restart ${event.restarts}; see \`pnpm walkthrough status\`)`);
     } else if (event.type === 'waiting' && event.elapsedMs > 5000) {
       say(`${prefix(event.name, '▸')} still waiting for ${event.target}${event.reason ? ` (${event.reason})` : ''}`);
     }
@@ -65,6 +67,9 @@ function runReporter(event: RunEvent): void {
       break;
     case 'instance-ready':
       say(`  ✓ ${event.name} ready (${(event.elapsedMs / 1000).toFixed(1)}s)`);
+      break;
+    case 'step-failed':
+      say(`▸ ${event.walkthrough}: step "${event.step}" failed (${event.reason}); back at step "${event.restoredStep}"`);
       break;
   }
 }
@@ -101,9 +106,22 @@ function refuseIfRunning(list: Walkthrough[]): void {
   }
 }
 
-async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean }): Promise<WalkthroughRun[]> {
+function bindAddressArg(raw: string): string {
+  try {
+    return parseBindAddress(raw);
+  } catch (error) {
+    if (error instanceof BindAddressError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+const BIND_ADDRESS_HELP = 'where the apps and proxy listeners listen: 127.0.0.1 (default, this machine only), or 0.0.0.0 or :: to let other machines call them';
+
+async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean; bindAddress: string }): Promise<WalkthroughRun[]> {
   checkBuilt();
   refuseIfRunning(list);
+  const warning = exposureWarning(options.bindAddress, 'the walkthroughs’ apps and proxy listeners');
+  if (warning) process.stderr.write(`walkthrough: ${warning}\n`);
   const needs = list.map(needsBacking).reduce((a, b) => ({ postgres: a.postgres || b.postgres, redis: a.redis || b.redis }), { postgres: false, redis: false });
   const backing = await findBacking(needs, say);
   for (const line of backing.describe) say(`▸ ${line}`);
@@ -120,20 +138,29 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
   };
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
-  for (const walkthrough of list) {
-    const run = await WalkthroughRun.start({
-      walkthrough,
-      ...(options.step ? { step: options.step } : {}),
-      repoRoot,
-      stateDir,
-      portBase: portBaseOf(walkthrough),
-      backing: backing.urls,
-      databaseName: databaseFor(walkthrough),
-      redisDb: redisDbFor(backing.urls.redis, walkthrough),
-      onEvent: runReporter,
-      onProcessEvent: processReporter(options.quiet),
-    });
-    runs.push(run);
+  try {
+    for (const walkthrough of list) {
+      const run = await WalkthroughRun.start({
+        walkthrough,
+        ...(options.step ? { step: options.step } : {}),
+        repoRoot,
+        stateDir,
+        portBase: portBaseOf(walkthrough),
+        backing: backing.urls,
+        databaseName: databaseFor(walkthrough),
+        redisDb: redisDbFor(backing.urls.redis, walkthrough),
+        onEvent: runReporter,
+        onProcessEvent: processReporter(options.quiet),
+        bindAddress: options.bindAddress,
+      });
+      runs.push(run);
+    }
+  } catch (error) {
+    // Nothing half-started stays behind: the runs already up and the backing servers go too.
+    await Promise.all(runs.map((r) => r.stop()));
+    for (const service of backing.services) await service.stop();
+    if (error instanceof RunLockedError) throw new UsageError(error.message);
+    throw error;
   }
   for (const run of runs) printReady(run);
   say('');
@@ -200,21 +227,23 @@ export function program(): Command {
     .argument('<name>', 'walkthrough name')
     .option('--step <step>', 'start at this step (default: the last one)')
     .option('--quiet', 'hide the processes’ own output')
+    .option('--bind-address <ip>', BIND_ADDRESS_HELP, bindAddressArg, LOOPBACK)
     .description('start a walkthrough and keep it running until Ctrl-C')
-    .action(async (name: string, opts: { step?: string; quiet?: boolean }) => {
+    .action(async (name: string, opts: { step?: string; quiet?: boolean; bindAddress: string }) => {
       const walkthrough = walkthroughArg(name);
       if (opts.step && !walkthrough.steps.some((s) => s.name === opts.step)) {
         throw new UsageError(`walkthrough ${name} has no step "${opts.step}"; its steps are: ${walkthrough.steps.map((s) => s.name).join(', ')}`);
       }
-      await startRuns([walkthrough], { ...(opts.step ? { step: opts.step } : {}), quiet: Boolean(opts.quiet) });
+      await startRuns([walkthrough], { ...(opts.step ? { step: opts.step } : {}), quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress });
       await new Promise(() => {});
     });
   cli
     .command('dev')
     .option('--quiet', 'hide the processes’ own output')
+    .option('--bind-address <ip>', BIND_ADDRESS_HELP, bindAddressArg, LOOPBACK)
     .description('start every walkthrough at once, each on its own ports')
-    .action(async (opts: { quiet?: boolean }) => {
-      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet) });
+    .action(async (opts: { quiet?: boolean; bindAddress: string }) => {
+      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress });
       await new Promise(() => {});
     });
   cli

@@ -18,7 +18,7 @@ import type {
 import type { ClusterSettings, ClusterTls } from '../proxy/cluster.js';
 import type { HttpListenerConfig, ListenerConfig, PassthroughTarget, ProxyConfig, TcpListenerConfig } from '../proxy/config.js';
 import type { ListenerTls } from '../proxy/listener.js';
-import type { Route, VirtualHost } from '../proxy/routing.js';
+import type { Route, VirtualHost, WeightedCluster } from '../proxy/routing.js';
 import type { CertificateStore } from '../tls/cert-store.js';
 import { kongConfig } from './kong.js';
 import {
@@ -26,6 +26,7 @@ import {
   gatewayRewrite,
   healthCheck,
   httpRouteOf,
+  idleMs,
   orderRoutes,
   outlierDetection,
   retryPolicy,
@@ -41,6 +42,8 @@ export interface ResolveOptions {
   xrayDaemon?: string;
   /** The local CloudWatch agent's StatsD listener (UDP host:port), for ENABLE_ENVOY_DOG_STATSD. */
   statsdAgent?: string;
+  /** Where every proxy listener binds; default 127.0.0.1. Admin ports stay on loopback whatever it says. */
+  listenAddress?: string;
 }
 
 export class ResolveError extends Error {
@@ -57,16 +60,20 @@ interface VirtualServiceTarget {
   protocol: 'http' | 'tcp';
   ports: number[];
   routes: Route[];
-  /** TCP services: the cluster a connection goes to. */
-  tcpCluster?: string;
+  /** TCP services: the clusters a connection goes to, by weight, and the route's idle timeout. */
+  tcp?: { clusters: WeightedCluster[]; idleTimeoutMs?: number };
   clusters: ClusterSettings[];
 }
 
 export class Resolver {
+  private readonly listenAddress: string;
+
   constructor(
     private readonly world: MeshWorld,
     private readonly options: ResolveOptions,
-  ) {}
+  ) {
+    this.listenAddress = options.listenAddress ?? '127.0.0.1';
+  }
 
   all(): ProxyConfig[] {
     const configs: ProxyConfig[] = [];
@@ -120,7 +127,7 @@ export class Resolver {
       clusters.set(local, { name: local, endpoints: [instance.upstream], ...this.poolLimits(listener) });
       const common = {
         name: 'lds_ingress_0.0.0.0_15000',
-        host: '127.0.0.1',
+        host: this.listenAddress,
         port: instance.ports.ingress,
         statAddress: '0.0.0.0_15000',
         statPrefix: 'ingress',
@@ -128,7 +135,7 @@ export class Resolver {
         ...(accessLogPath ? { accessLogPath } : {}),
       };
       if (protocol === 'tcp') {
-        listeners.push({ ...common, protocol: 'tcp', cluster: local, ...this.tcpIdle(listener) } satisfies TcpListenerConfig);
+        listeners.push({ ...common, protocol: 'tcp', clusters: [{ cluster: local, weight: 1 }], ...idleMs(listener.timeout?.tcp) } satisfies TcpListenerConfig);
       } else {
         listeners.push({
           ...common,
@@ -139,7 +146,15 @@ export class Resolver {
             {
               name: `${nodeName}_ingress`,
               domains: ['*'],
-              routes: [{ name: 'ingress', match: { prefix: '/' }, clusters: [{ cluster: local, weight: 1 }], timeoutMs: timeoutMs(listener.timeout?.http) }],
+              routes: [
+                {
+                  name: 'ingress',
+                  match: { prefix: '/' },
+                  clusters: [{ cluster: local, weight: 1 }],
+                  timeoutMs: timeoutMs(listener.timeout?.http),
+                  ...idleMs(listener.timeout?.http),
+                },
+              ],
             },
           ],
         } satisfies HttpListenerConfig);
@@ -161,15 +176,16 @@ export class Resolver {
       const awsName = this.world.awsName(vs.object);
       if (target.protocol === 'tcp') {
         const port = instance.ports.tcpEgress[virtualServiceKey(vs)];
-        if (port === undefined || !target.tcpCluster) continue;
+        if (port === undefined || !target.tcp) continue;
         listeners.push({
           name: `lds_egress_tcp_${awsName}_${target.ports[0]}`,
           protocol: 'tcp',
-          host: '127.0.0.1',
+          host: this.listenAddress,
           port,
           statAddress: `0.0.0.0_15001_${awsName}`,
           statPrefix: `egress_${awsName}`,
-          cluster: target.tcpCluster,
+          clusters: target.tcp.clusters,
+          ...(target.tcp.idleTimeoutMs !== undefined ? { idleTimeoutMs: target.tcp.idleTimeoutMs } : {}),
           ...(accessLogPath ? { accessLogPath } : {}),
         });
         continue;
@@ -181,7 +197,7 @@ export class Resolver {
       listeners.push({
         name: 'lds_egress_0.0.0.0_15001',
         protocol: 'http',
-        host: '127.0.0.1',
+        host: this.listenAddress,
         port: instance.ports.egress,
         statAddress: '0.0.0.0_15001',
         statPrefix: 'egress',
@@ -225,12 +241,6 @@ export class Resolver {
     return {};
   }
 
-  private tcpIdle(listener: VirtualNodeListener): { idleTimeoutMs?: number } {
-    const idle = listener.timeout?.tcp?.idle;
-    if (!idle) return {};
-    return { idleTimeoutMs: idle.unit === 's' ? idle.value * 1000 : idle.value };
-  }
-
   /** What the workload's DNS and kube-proxy give a name the mesh does not route (ALLOW_ALL). */
   private passthrough(instance: Instance): Record<string, PassthroughTarget[]> {
     const out: Record<string, PassthroughTarget[]> = {};
@@ -267,7 +277,7 @@ export class Resolver {
         return cluster.name;
       };
       const routes: Route[] = [];
-      let tcpCluster: string | undefined;
+      let tcp: VirtualServiceTarget['tcp'];
       for (const route of orderRoutes(
         (router.object.spec.routes ?? []).map((r) => ({ ...r, match: httpRouteOf(r)?.match })),
       )) {
@@ -278,14 +288,23 @@ export class Resolver {
             match: routeMatch(http.match),
             clusters: http.action.weightedTargets.map((t) => ({ cluster: target(t), weight: t.weight })),
             timeoutMs: timeoutMs(http.timeout),
+            ...idleMs(http.timeout),
             ...(http.retryPolicy ? { retry: retryPolicy(http.retryPolicy)! } : {}),
           });
         } else if (route.tcpRoute) {
-          const [first] = [...route.tcpRoute.action.weightedTargets].sort((a, b) => b.weight - a.weight);
-          if (first) tcpCluster ??= target(first);
+          // Envoy's TCP proxy has one route per listener; a second would be accepted and never used.
+          if (tcp) {
+            throw new ResolveError(
+              `VirtualRouter ${this.world.awsName(router.object)} has more than one TCP route (${route.name}); the local mesh sends every connection of a TCP virtual service through one route: merge their targets into one route`,
+            );
+          }
+          tcp = {
+            clusters: route.tcpRoute.action.weightedTargets.map((t) => ({ cluster: target(t), weight: t.weight })),
+            ...idleMs(route.tcpRoute.timeout),
+          };
         }
       }
-      return { protocol, ports: router.object.spec.listeners.map((l) => l.portMapping.port), routes, clusters, ...(tcpCluster ? { tcpCluster } : {}) };
+      return { protocol, ports: router.object.spec.listeners.map((l) => l.portMapping.port), routes, clusters, ...(tcp ? { tcp } : {}) };
     }
     if (provider?.virtualNode) {
       const node = this.world.virtualNode(vs.cluster, ns, provider.virtualNode.virtualNodeRef, provider.virtualNode.virtualNodeARN);
@@ -299,7 +318,7 @@ export class Resolver {
         ports: [listener.portMapping.port],
         routes: [{ name: `${this.world.awsName(vs.object)}_default`, match: { prefix: '/' }, clusters: [{ cluster: cluster.name, weight: 1 }], timeoutMs: DEFAULT_ROUTE_TIMEOUT_MS }],
         clusters: [cluster],
-        ...(protocol === 'tcp' ? { tcpCluster: cluster.name } : {}),
+        ...(protocol === 'tcp' ? { tcp: { clusters: [{ cluster: cluster.name, weight: 1 }] } } : {}),
       };
     }
     throw new ResolveError(`VirtualService ${this.world.awsName(vs.object)} has no provider`);
@@ -410,7 +429,7 @@ export class Resolver {
         {
           name: `lds_ingress_0.0.0.0_${listener.portMapping.port}`,
           protocol: 'http' as const,
-          host: '127.0.0.1',
+          host: this.listenAddress,
           port,
           statAddress: `0.0.0.0_${listener.portMapping.port}`,
           statPrefix: 'ingress',
@@ -445,7 +464,7 @@ export class Resolver {
         {
           name: 'kong_proxy',
           protocol: 'http',
-          host: '127.0.0.1',
+          host: this.listenAddress,
           port,
           statAddress: `0.0.0.0_${meshPort}`,
           statPrefix: 'kong',

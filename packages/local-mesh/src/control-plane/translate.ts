@@ -23,6 +23,12 @@ export function durationMs(duration: Duration | undefined): number | undefined {
   return duration.unit === 's' ? duration.value * 1000 : duration.value;
 }
 
+/** App Mesh's `idle` (HTTP routes and listeners, TCP routes and listeners); unset means Envoy's default. */
+export function idleMs(timeout: { idle?: Duration } | undefined): { idleTimeoutMs?: number } {
+  const idle = durationMs(timeout?.idle);
+  return idle === undefined ? {} : { idleTimeoutMs: idle };
+}
+
 /** A zero perRequest disables the timeout, as in App Mesh. */
 export function timeoutMs(timeout: HttpTimeout | undefined): number {
   const perRequest = durationMs(timeout?.perRequest);

@@ -121,8 +121,19 @@ export class UpstreamConnection {
     this.head = null;
     this.scanner = null;
     this.headBuffer = null;
+    // A connection that was paused for a slow client when its last answer ended reads again.
+    this.socket.resume();
     const head = serialiseRequestHead(method, path, headers);
     this.socket.write(body.length > 0 ? Buffer.concat([head, body]) : head);
+  }
+
+  /** Stops reading the answer until resume(): the client it goes to is not keeping up. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
   }
 
   /** Abandons the in-flight exchange (timeout, client gone): the connection cannot be reused. */
@@ -142,11 +153,16 @@ export class UpstreamConnection {
     let offset = 0;
     let data = chunk;
     if (!this.head) {
+      const searchFrom = this.headBuffer ? Math.max(0, this.headBuffer.length - 3) : 0;
       data = this.headBuffer ? Buffer.concat([this.headBuffer, chunk]) : chunk;
-      const end = data.indexOf(CRLFCRLF);
+      const end = data.indexOf(CRLFCRLF, searchFrom);
+      // However the head arrives (whole, in pieces, after a 100), it is refused past the limit.
+      if (end < 0 ? data.length > MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
+        this.fail(new Error('response head too large'), 'protocol error');
+        return;
+      }
       if (end < 0) {
-        if (data.length > MAX_HEAD_BYTES) this.fail(new Error('response head too large'), 'protocol error');
-        else this.headBuffer = data;
+        this.headBuffer = data;
         return;
       }
       this.headBuffer = null;

@@ -1,3 +1,5 @@
+import { METHODS as NODE_METHODS } from 'node:http';
+
 /**
  * HTTP/1.x message heads: parsing and serialising. The proxies work on raw sockets rather than
  * node:http because a proxy hop must cost less than the app it fronts (see the benchmark): they
@@ -7,7 +9,7 @@
 export class HttpParseError extends Error {
   constructor(
     message: string,
-    /** The status a server answers with: 400, 413, 431, 501 or 505. */
+    /** The status a server answers with: 400, 413, 417, 431, 501 or 505 (502 for a bad answer from upstream). */
     readonly status: number,
   ) {
     super(message);
@@ -38,6 +40,8 @@ export interface RequestHead {
   authority: string;
   keepAlive: boolean;
   framing: BodyFraming;
+  /** `Expect: 100-continue` from an HTTP/1.1 client, which waits for a 100 before it sends the body. */
+  expectContinue: boolean;
 }
 
 export interface ResponseHead {
@@ -50,6 +54,24 @@ export interface ResponseHead {
 }
 
 export const MAX_HEAD_BYTES = 60 * 1024;
+
+/**
+ * The methods llhttp knows (Node's own list, so it follows the Node that runs us); llhttp refuses
+ * any other, and so do the proxies: a method a proxy forwards that its upstream cannot parse is
+ * the start of a desync.
+ */
+const METHODS = new Set(NODE_METHODS);
+
+export function isMethod(text: string): boolean {
+  return METHODS.has(text);
+}
+
+/** Whether `bytes` (a start line so far, no SP yet) can still become one of the known methods. */
+export function couldBeMethod(bytes: Buffer | string, end = bytes.length): boolean {
+  const text = typeof bytes === 'string' ? bytes.slice(0, end) : bytes.toString('latin1', 0, end);
+  for (const method of METHODS) if (method.startsWith(text)) return true;
+  return false;
+}
 
 /** RFC 9110 token characters, by char code (a table beats a regular expression per header name). */
 const TOKEN_CHARS = (() => {
@@ -89,12 +111,20 @@ class FramingHeaders {
   transferEncoding: string[] | undefined = undefined;
   contentLength: string[] | undefined = undefined;
   host: string | undefined = undefined;
+  hosts = 0;
+  expect: string | undefined = undefined;
 
   /** Names are lower-cased only when their length says they might be one of ours. */
-  note(name: string, value: string): void {
+  note(name: string, value: string, raw?: string): void {
     switch (name.length) {
       case 4:
-        if (this.host === undefined && name.toLowerCase() === 'host') this.host = value;
+        if (name.toLowerCase() === 'host') {
+          this.host ??= value;
+          this.hosts++;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === 'expect') this.expect = this.expect === undefined ? value : `${this.expect}, ${value}`;
         break;
       case 10:
         if (name.toLowerCase() === 'connection') (this.connection ??= []).push(value);
@@ -103,10 +133,122 @@ class FramingHeaders {
         if (name.toLowerCase() === 'content-length') (this.contentLength ??= []).push(value);
         break;
       case 17:
-        if (name.toLowerCase() === 'transfer-encoding') (this.transferEncoding ??= []).push(value);
+        // Kept as sent after the colon (see transferCodings): trailing whitespace matters here.
+        if (name.toLowerCase() === 'transfer-encoding') (this.transferEncoding ??= []).push(raw ?? value);
         break;
     }
   }
+}
+
+/**
+ * Where the head breaks the character rules llhttp enforces in its default (strict) mode, or -1:
+ * every CR is followed by LF and every LF follows a CR; no NUL, DEL or other control byte
+ * anywhere, except HTAB inside header values (and the status line's reason phrase). A bare LF or
+ * CR is how a request smuggles a header past a proxy to a more lenient parser behind it, so
+ * neither is ever forwarded. `from`/`to` let a connection check bytes as they arrive; a CR at
+ * `to - 1` is left for the next call, which must start at it.
+ */
+export function invalidHeadByte(head: Buffer | string, from = 0, to = head.length): number {
+  const text = typeof head === 'string';
+  for (let i = from; i < to; i++) {
+    const c = text ? (head as string).charCodeAt(i) : (head as Buffer)[i]!;
+    if (c >= 0x20 && c !== 0x7f) continue;
+    if (c === 0x09) continue;
+    if (c === 0x0d) {
+      if (i + 1 === to) return -1;
+      const next = text ? (head as string).charCodeAt(i + 1) : (head as Buffer)[i + 1]!;
+      if (next !== 0x0a) return i;
+      i++;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+const HTTP_SLASH = 'HTTP/';
+
+/**
+ * Checks a request head while it is still arriving, byte by byte and each byte once, for what
+ * llhttp refuses the moment it reads it: a method it does not know, a control or space in the
+ * target, a malformed version, a folded line, a header name with a non-token character, a line
+ * without a colon. Without it, a head that goes wrong early and never ends would be waited on
+ * (until the deadline) where Node's server answers 400 at once. Characters themselves (CR, LF,
+ * controls) are invalidHeadByte's job; a complete head is parsed again by parseRequestHead.
+ */
+export class PartialHeadChecker {
+  private pos = 0;
+  private requestLine = true;
+  private lineStart = 0;
+  private spaces = 0;
+  private protocolStart = 0;
+  private colon = false;
+
+  /** Bytes from where the last call stopped up to `end`; an error at the first refused byte. */
+  check(buf: Buffer, end: number): HttpParseError | undefined {
+    for (; this.pos < end; this.pos++) {
+      const c = buf[this.pos]!;
+      if (c === 0x0d) continue;
+      if (c === 0x0a) {
+        const lineEnd = this.pos - 1;
+        if (this.requestLine) {
+          if (this.spaces !== 2 || lineEnd - this.protocolStart !== 8) return new HttpParseError('malformed request line', 400);
+          try {
+            checkProtocol(buf.toString('latin1', this.protocolStart, lineEnd));
+          } catch (error) {
+            return error as HttpParseError;
+          }
+        } else if (lineEnd > this.lineStart && !this.colon) {
+          return new HttpParseError('malformed header line: a name then a colon', 400);
+        }
+        this.requestLine = false;
+        this.lineStart = this.pos + 1;
+        this.colon = false;
+        continue;
+      }
+      const error = this.requestLine ? this.requestLineByte(buf, c) : this.headerLineByte(c);
+      if (error) return error;
+    }
+    return undefined;
+  }
+
+  private requestLineByte(buf: Buffer, c: number): HttpParseError | undefined {
+    if (c === 0x20) {
+      if (++this.spaces > 2) return new HttpParseError('malformed request line', 400);
+      if (this.spaces === 1 && !METHODS.has(buf.toString('latin1', 0, this.pos))) {
+        return new HttpParseError(`invalid method: ${JSON.stringify(buf.toString('latin1', 0, Math.min(this.pos, 40)))}`, 400);
+      }
+      if (this.spaces === 2) {
+        if (buf[this.pos - 1] === 0x20) return new HttpParseError('invalid request target', 400);
+        this.protocolStart = this.pos + 1;
+      }
+      return undefined;
+    }
+    if (this.spaces === 0) return TOKEN_CHARS[c] === 1 ? undefined : new HttpParseError('invalid method', 400);
+    if (this.spaces === 1) return c > 0x20 && c < 0x7f ? undefined : new HttpParseError('invalid request target', 400);
+    // HTTP/<digit>.<digit>: which versions are served is parseRequestHead's decision (505).
+    const at = this.pos - this.protocolStart;
+    const fits = at < 5 ? c === HTTP_SLASH.charCodeAt(at) : at === 6 ? c === 0x2e : at < 8 && c >= 0x30 && c <= 0x39;
+    return fits ? undefined : new HttpParseError('malformed request line', 400);
+  }
+
+  private headerLineByte(c: number): HttpParseError | undefined {
+    if (this.colon) return undefined;
+    if (this.pos === this.lineStart && (c === 0x20 || c === 0x09)) return new HttpParseError('obsolete header line folding is not accepted', 400);
+    if (c === 0x3a) {
+      if (this.pos === this.lineStart) return new HttpParseError('malformed header line: a name then a colon', 400);
+      this.colon = true;
+      return undefined;
+    }
+    return c < 128 && TOKEN_CHARS[c] === 1 ? undefined : new HttpParseError('invalid character in a header name', 400);
+  }
+}
+
+/** A field value without its optional whitespace (SP and HTAB only: String#trim would also eat \x0B and \xA0). */
+function trimOws(text: string, start: number, end: number): string {
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return text.slice(start, end);
 }
 
 /** Header lines from `start` (just after the start line's CRLF) to the end of `text`. */
@@ -116,19 +258,18 @@ function parseHeaderLines(text: string, start: number, seen: FramingHeaders): He
   while (pos < text.length) {
     let end = text.indexOf('\r\n', pos);
     if (end < 0) end = text.length;
-    if (end > pos) {
-      const first = text.charCodeAt(pos);
-      if (first === 32 || first === 9) throw new HttpParseError('obsolete header line folding is not accepted', 400);
-      const colon = text.indexOf(':', pos);
-      if (colon <= pos || colon >= end) {
-        throw new HttpParseError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}`, 400);
-      }
-      const name = text.slice(pos, colon);
-      if (!isToken(name)) throw new HttpParseError(`invalid header name: ${JSON.stringify(name)}`, 400);
-      const value = text.slice(colon + 1, end).trim();
-      headers.push(name, value);
-      seen.note(name, value);
+    if (end === pos) throw new HttpParseError('empty header line', 400);
+    const first = text.charCodeAt(pos);
+    if (first === 32 || first === 9) throw new HttpParseError('obsolete header line folding is not accepted', 400);
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon >= end) {
+      throw new HttpParseError(`malformed header line: ${JSON.stringify(text.slice(pos, Math.min(end, pos + 80)))}`, 400);
     }
+    if (!isToken(text, pos, colon)) throw new HttpParseError(`invalid header name: ${JSON.stringify(text.slice(pos, colon))}`, 400);
+    const name = text.slice(pos, colon);
+    const value = trimOws(text, colon + 1, end);
+    headers.push(name, value);
+    seen.note(name, value, name.length === 17 ? text.slice(colon + 1, end) : undefined);
     pos = end + 2;
   }
   return headers;
@@ -155,8 +296,9 @@ function requestFraming(seen: FramingHeaders): BodyFraming {
   const te = seen.transferEncoding;
   const cl = seen.contentLength;
   if (te !== undefined) {
+    // Either could be what a parser behind us believes: a request with both is refused (RFC 9112 §6.3 allows it).
     if (cl !== undefined) throw new HttpParseError('both Transfer-Encoding and Content-Length are present', 400);
-    const codings = te.join(',').split(',').map((c) => c.trim().toLowerCase());
+    const codings = transferCodings(te);
     if (codings.at(-1) !== 'chunked') throw new HttpParseError('a request Transfer-Encoding must end with chunked', 400);
     if (codings.length > 1) throw new HttpParseError(`unsupported transfer coding: ${codings.join(', ')}`, 501);
     return CHUNKED;
@@ -165,22 +307,40 @@ function requestFraming(seen: FramingHeaders): BodyFraming {
   return NO_BODY;
 }
 
+/**
+ * The codings of Transfer-Encoding headers (raw values) in order; each must be a token, as llhttp
+ * requires. Only spaces may surround them: llhttp refuses `chunked\t`, so a proxy must too.
+ */
+function transferCodings(values: readonly string[]): string[] {
+  const codings: string[] = [];
+  for (const value of values) {
+    let start = 0;
+    while (value.charCodeAt(start) === 32 || value.charCodeAt(start) === 9) start++;
+    for (const part of value.slice(start).split(',')) {
+      // Spaces only: String#trim would also take a tab, \x0B or \xA0, which make the coding invalid.
+      const coding = part.replace(/^ +| +$/g, '').toLowerCase();
+      if (!isToken(coding)) throw new HttpParseError(`invalid Transfer-Encoding: ${JSON.stringify(value)}`, 400);
+      codings.push(coding);
+    }
+  }
+  return codings;
+}
+
 /** Shared framing objects for the common cases; nothing mutates a framing. */
 const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
 const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
 const CLOSE_DELIMITED: BodyFraming = Object.freeze({ kind: 'close' });
 
+/**
+ * One Content-Length of digits only. llhttp refuses a repeated header and a list (`5, 5`), which
+ * RFC 9110 would let a recipient collapse: a proxy that collapses what its upstream refuses, or
+ * the other way round, disagrees with it about where the body ends.
+ */
 function parseContentLength(values: string[]): number {
-  if (values.length === 1 && values[0]!.indexOf(',') < 0) {
-    const only = values[0]!;
-    if (only.length > 0 && only.length <= 15 && isDigits(only)) return Number(only);
-    throw new HttpParseError(`invalid Content-Length: ${values.join(', ')}`, 400);
-  }
-  const all = values.join(',').split(',').map((v) => v.trim());
-  if (!all.every((v) => v === all[0]) || !/^\d{1,15}$/.test(all[0]!)) {
-    throw new HttpParseError(`invalid Content-Length: ${values.join(', ')}`, 400);
-  }
-  return Number(all[0]);
+  const only = values[0]!;
+  if (values.length > 1) throw new HttpParseError('more than one Content-Length header', 400);
+  if (only.length > 0 && only.length <= 15 && isDigits(only)) return Number(only);
+  throw new HttpParseError(`invalid Content-Length: ${JSON.stringify(only.slice(0, 40))}`, 400);
 }
 
 function isDigits(text: string): boolean {
@@ -212,8 +372,15 @@ function startLineEnd(text: string): number {
   return end < 0 ? text.length : end;
 }
 
-/** Parses a request head given its bytes without the final CRLFCRLF. */
-export function parseRequestHead(text: string): RequestHead {
+/**
+ * Parses a request head given its bytes without the final CRLFCRLF. `checked`: the caller has
+ * already run invalidHeadByte over these bytes (a connection does, as they arrive).
+ */
+export function parseRequestHead(text: string, checked = false): RequestHead {
+  if (!checked) {
+    const bad = invalidHeadByte(text);
+    if (bad >= 0 || text.charCodeAt(text.length - 1) === 0x0d) throw invalidByteError(text, bad);
+  }
   const lineEnd = startLineEnd(text);
   const requestLine = text.slice(0, lineEnd);
   const first = requestLine.indexOf(' ');
@@ -222,14 +389,18 @@ export function parseRequestHead(text: string): RequestHead {
   const method = requestLine.slice(0, first);
   const target = requestLine.slice(first + 1, last);
   const protocol = requestLine.slice(last + 1);
-  if (!isToken(method)) throw new HttpParseError(`invalid method: ${JSON.stringify(method)}`, 400);
-  if (protocol !== 'HTTP/1.1' && protocol !== 'HTTP/1.0') {
-    throw new HttpParseError(`unsupported protocol ${JSON.stringify(protocol)}`, protocol.startsWith('HTTP/') ? 505 : 400);
-  }
-  if (target.length === 0 || target.includes(' ')) throw new HttpParseError('invalid request target', 400);
+  // In the order a byte-by-byte reader meets them (PartialHeadChecker), so the answer does not
+  // depend on how the head arrived: form, method, target, then version.
+  if (target.includes(' ')) throw new HttpParseError(`malformed request line: ${JSON.stringify(requestLine.slice(0, 80))}`, 400);
+  if (!METHODS.has(method)) throw new HttpParseError(`invalid method: ${JSON.stringify(method.slice(0, 40))}`, 400);
+  if (target.length === 0 || !isTargetText(target)) throw new HttpParseError('invalid request target', 400);
+  checkProtocol(protocol);
   const version = protocol === 'HTTP/1.1' ? '1.1' : '1.0';
   const seen = new FramingHeaders();
   const headers = parseHeaderLines(text, lineEnd + 2, seen);
+  // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400 (Node's server says the same).
+  if (seen.hosts > 1) throw new HttpParseError('more than one Host header', 400);
+  if (version === '1.1' && seen.hosts === 0) throw new HttpParseError('missing Host header', 400);
   const { path, authority } = splitTarget(method, target, seen.host ?? '');
   return {
     method,
@@ -240,13 +411,53 @@ export function parseRequestHead(text: string): RequestHead {
     authority,
     keepAlive: wantsKeepAlive(version, seen.connection),
     framing: method === 'CONNECT' ? NO_BODY : requestFraming(seen),
+    expectContinue: expectsContinue(version, seen.expect),
   };
+}
+
+function checkProtocol(protocol: string): void {
+  if (protocol === 'HTTP/1.1' || protocol === 'HTTP/1.0') return;
+  throw new HttpParseError(`unsupported protocol ${JSON.stringify(protocol)}`, /^HTTP\/\d\.\d$/.test(protocol) ? 505 : 400);
+}
+
+/** `Expect: 100-continue` is the only expectation there is; anything else is a 417 (RFC 9110 §10.1.1). */
+function expectsContinue(version: string, expect: string | undefined): boolean {
+  if (expect === undefined) return false;
+  if (expect.toLowerCase() !== '100-continue') throw new HttpParseError(`unsupported expectation: ${JSON.stringify(expect.slice(0, 40))}`, 417);
+  // An HTTP/1.0 client does not wait for a 100 (RFC 9110 §10.1.1), so none is sent.
+  return version === '1.1';
+}
+
+/** Request targets are visible ASCII (RFC 3986 characters; llhttp refuses controls, SP and DEL). */
+function isTargetText(target: string): boolean {
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
+}
+
+function invalidByteError(text: string, at: number): HttpParseError {
+  return invalidCharacter(at < 0 ? undefined : text.charCodeAt(at));
+}
+
+/** The error for a byte invalidHeadByte found (`undefined`: the head ended on a bare CR). */
+export function invalidCharacter(byte: number | undefined): HttpParseError {
+  const what =
+    byte === undefined || byte === 0x0d
+      ? 'a CR not followed by LF'
+      : byte === 0x0a
+        ? 'a bare LF (lines end with CRLF)'
+        : `the control character 0x${byte.toString(16).padStart(2, '0')}`;
+  return new HttpParseError(`invalid character in the message head: ${what}`, 400);
 }
 
 const STATUS_LINE = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/;
 
 /** Parses a response head; `requestMethod` decides whether a body can follow (HEAD, CONNECT). */
 export function parseResponseHead(text: string, requestMethod: string): ResponseHead {
+  const bad = invalidHeadByte(text);
+  if (bad >= 0 || text.charCodeAt(text.length - 1) === 0x0d) throw asUpstreamError(invalidByteError(text, bad));
   const lineEnd = startLineEnd(text);
   const statusLine = text.slice(0, lineEnd);
   const match = STATUS_LINE.exec(statusLine);
@@ -254,14 +465,21 @@ export function parseResponseHead(text: string, requestMethod: string): Response
   const version = match[1]!;
   const status = Number(match[2]);
   const seen = new FramingHeaders();
-  const headers = parseHeaderLines(text, lineEnd + 2, seen);
+  let headers: HeaderList;
   let framing: BodyFraming;
-  if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = NO_BODY;
-  else if (requestMethod === 'CONNECT' && status >= 200 && status < 300) framing = NO_BODY;
-  else if (seen.transferEncoding !== undefined) {
-    framing = seen.transferEncoding.join(',').trim().toLowerCase().endsWith('chunked') ? CHUNKED : CLOSE_DELIMITED;
-  } else {
-    framing = seen.contentLength !== undefined ? { kind: 'length', length: parseContentLength(seen.contentLength) } : CLOSE_DELIMITED;
+  try {
+    headers = parseHeaderLines(text, lineEnd + 2, seen);
+    if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = NO_BODY;
+    else if (requestMethod === 'CONNECT' && status >= 200 && status < 300) framing = NO_BODY;
+    else if (seen.transferEncoding !== undefined) {
+      // Where the body ends would be ambiguous to whoever reads our answer; llhttp refuses it too.
+      if (seen.contentLength !== undefined) throw new HttpParseError('both Transfer-Encoding and Content-Length are present', 502);
+      framing = transferCodings(seen.transferEncoding).at(-1) === 'chunked' ? CHUNKED : CLOSE_DELIMITED;
+    } else {
+      framing = seen.contentLength !== undefined ? { kind: 'length', length: parseContentLength(seen.contentLength) } : CLOSE_DELIMITED;
+    }
+  } catch (error) {
+    throw error instanceof HttpParseError ? asUpstreamError(error) : error;
   }
   return {
     version,
@@ -273,7 +491,13 @@ export function parseResponseHead(text: string, requestMethod: string): Response
   };
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization']);
+/** A malformed answer from upstream is the proxy's 502, whatever a request with the same fault would get. */
+function asUpstreamError(error: HttpParseError): HttpParseError {
+  return new HttpParseError(error.message, 502);
+}
+
+// `expect` too: the proxy buffers the body and answers the 100 itself, as Envoy does by default.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'expect']);
 
 /**
  * Headers a proxy must not forward (RFC 9110 §7.6.1), including any the Connection header names.
@@ -384,6 +608,7 @@ export const STATUS_TEXT: Record<number, string> = {
   405: 'Method Not Allowed',
   408: 'Request Timeout',
   413: 'Payload Too Large',
+  417: 'Expectation Failed',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',

@@ -7,7 +7,12 @@ import { BodyScanner } from './body.js';
 import {
   HttpParseError,
   MAX_HEAD_BYTES,
+  PartialHeadChecker,
   STATUS_TEXT,
+  couldBeMethod,
+  invalidCharacter,
+  invalidHeadByte,
+  isMethod,
   responseHeadText,
   serialiseResponseHead,
   type HeaderList,
@@ -39,8 +44,13 @@ export interface Exchange {
    * turn of the event loop is over, and leaves in the same buffer: one write syscall, not two.
    */
   sendHead(status: number, reason: string, headers: HeaderList, closeDelimited: boolean, holdForBody?: boolean): void;
-  /** Writes body bytes exactly as given (framing included, if any). */
-  write(chunk: Buffer, payloadBytes: number): void;
+  /**
+   * Writes body bytes exactly as given (framing included, if any). False when the client is not
+   * reading fast enough: stop producing until `whenDrained` calls back.
+   */
+  write(chunk: Buffer, payloadBytes: number): boolean;
+  /** Calls back once the client has taken what was written (at once if nothing is waiting). */
+  whenDrained(callback: () => void): void;
   end(): void;
   /** Gives up on the exchange and closes the connection (upstream died mid-body). */
   abort(): void;
@@ -56,28 +66,59 @@ export interface ServerConnectionOptions {
   secure: boolean;
   /** Closes a connection that sends nothing for this long. */
   idleTimeoutMs?: number;
+  /**
+   * How long a request may take to arrive once its first byte has (head and body): Node's server
+   * allows 60 s for a head, and a client that trickles bytes must not hold a connection forever.
+   */
+  requestReadTimeoutMs?: number;
   /** Called for requests the connection rejected itself (bad syntax), for access logs and stats. */
   onProtocolError?: (status: number, message: string) => void;
 }
 
+export const REQUEST_READ_TIMEOUT_MS = 60_000;
+/** Bytes of later requests held while one is being answered, before the socket stops reading. */
+const PIPELINE_BUFFER_BYTES = MAX_HEAD_BYTES + 64 * 1024;
+/** After a protocol error, how long the client gets to read the 4xx before the socket is destroyed. */
+const LINGER_MS = 2_000;
+
+/** Where the bytes of the next request are going: its head, or a body being collected. */
+type Phase =
+  | { kind: 'head' }
+  | { kind: 'length'; head: RequestHead; need: number; parts: Buffer[]; have: number }
+  | { kind: 'chunked'; head: RequestHead; scanner: BodyScanner; parts: Buffer[] };
+
+const HEAD_PHASE: Phase = Object.freeze({ kind: 'head' });
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
 export function serveConnection(socket: Socket, handler: ExchangeHandler, options: ServerConnectionOptions): void {
   socket.setNoDelay(true);
   let buffered: Buffer | null = null;
+  let phase: Phase = HEAD_PHASE;
+  /** Head bytes before these were searched for CRLFCRLF and checked character by character. */
+  let searchedTo = 0;
+  let checkedTo = 0;
+  /** Only for a head that arrives in pieces: one that arrives whole is parsed once, not twice. */
+  let partialHead: PartialHeadChecker | undefined;
   let busy = false;
   let closed = false;
   let current: ExchangeImpl | null = null;
+  let readDeadline: NodeJS.Timeout | undefined;
   const activity = new IdleClock(socket, options.idleTimeoutMs ?? 300_000, () => closed);
+  const readTimeoutMs = options.requestReadTimeoutMs ?? REQUEST_READ_TIMEOUT_MS;
 
   const onClose = () => {
     closed = true;
     activity.stop();
+    clearTimeout(readDeadline);
     current?.clientGone();
   };
   const onData = (chunk: Buffer) => {
+    // After a rejection nothing more is read into memory: the socket is on its way out.
+    if (closed) return;
     activity.touch();
     buffered = buffered ? Buffer.concat([buffered, chunk]) : chunk;
     if (!busy) pump();
-    else if (buffered.length > MAX_HEAD_BYTES + MAX_REQUEST_BODY_BYTES) socket.pause();
+    else if (buffered.length > PIPELINE_BUFFER_BYTES) socket.pause();
   };
   socket.on('error', () => {});
   socket.on('close', onClose);
@@ -85,7 +126,10 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
 
   const reject = (status: number, message: string) => {
     options.onProtocolError?.(status, message);
+    clearTimeout(readDeadline);
     const body = `${message}\n`;
+    closed = true;
+    buffered = null;
     socket.end(
       Buffer.concat([
         serialiseResponseHead(status, STATUS_TEXT[status] ?? '', [
@@ -99,71 +143,126 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
         Buffer.from(body),
       ]),
     );
-    closed = true;
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+  const fail = (error: unknown) => {
+    if (error instanceof HttpParseError) reject(error.status, error.message);
+    else reject(400, 'bad request');
+  };
+
+  // A request whose first bytes came and whose last have not gets a deadline; requests that
+  // arrive whole (nearly all) never arm a timer.
+  const awaitRest = () => {
+    if (readDeadline !== undefined || readTimeoutMs <= 0) return;
+    readDeadline = setTimeout(() => {
+      readDeadline = undefined;
+      if (!closed && !busy) reject(408, 'request not received in time');
+    }, readTimeoutMs);
+    readDeadline.unref();
   };
 
   // Parses as much as the buffer allows; starts at most one exchange.
   const pump = (): void => {
-    while (!busy && !closed && buffered && buffered.length > 0) {
-      const headEnd = buffered.indexOf(CRLFCRLF);
-      if (headEnd < 0) {
-        if (buffered.length > MAX_HEAD_BYTES) reject(431, 'request header fields too large');
-        // Like Envoy's codec, refuse bytes that cannot start a request (a TLS hello, say) at
-        // once instead of waiting for a head that will never come.
-        else if (!startsLikeRequest(buffered)) reject(400, 'bad request');
-        return;
-      }
-      let head: RequestHead;
-      try {
-        head = parseRequestHead(buffered.toString('latin1', 0, headEnd));
-      } catch (error) {
-        if (error instanceof HttpParseError) reject(error.status, error.message);
-        else reject(400, 'bad request');
-        return;
-      }
-      const bodyStart = headEnd + 4;
-      if (head.framing.kind === 'none') {
-        const rest = buffered.length > bodyStart ? buffered.subarray(bodyStart) : null;
-        buffered = rest;
-        start(head, EMPTY);
-        continue;
-      }
-      if (head.framing.kind === 'length') {
-        if (head.framing.length > MAX_REQUEST_BODY_BYTES) {
-          reject(413, 'request body too large for the local mesh (limit 4 MiB)');
+    while (!busy && !closed) {
+      if (phase.kind === 'head') {
+        if (!buffered || buffered.length === 0) {
+          buffered = null;
           return;
         }
-        if (buffered.length - bodyStart < head.framing.length) return; // wait for the rest
-        const bodyEnd = bodyStart + head.framing.length;
-        const body = buffered.subarray(bodyStart, bodyEnd);
-        buffered = buffered.length > bodyEnd ? buffered.subarray(bodyEnd) : null;
-        start(head, body);
+        // Empty lines before a request are ignored (RFC 9112 §2.2), as llhttp does.
+        let skip = 0;
+        while (skip + 1 < buffered.length && buffered[skip] === 0x0d && buffered[skip + 1] === 0x0a) skip += 2;
+        if (skip > 0) {
+          buffered = skip === buffered.length ? null : buffered.subarray(skip);
+          searchedTo = checkedTo = 0;
+          partialHead = undefined;
+          continue;
+        }
+        if (buffered.length === 1 && buffered[0] === 0x0d) {
+          awaitRest(); // the CR of such an empty line; its LF is on the way
+          return;
+        }
+        const headEnd = buffered.indexOf(CRLFCRLF, Math.max(0, searchedTo - 3));
+        const limit = headEnd < 0 ? buffered.length : headEnd + 4;
+        const bad = invalidHeadByte(buffered, checkedTo, Math.min(limit, MAX_HEAD_BYTES + 4));
+        if (bad >= 0) {
+          // The answer is for the first thing wrong in the head, wherever the reads were cut.
+          const error = (partialHead ??= new PartialHeadChecker()).check(buffered, bad) ?? invalidCharacter(buffered[bad]);
+          return reject(error.status, error.message);
+        }
+        if (headEnd < 0 ? buffered.length > MAX_HEAD_BYTES : headEnd > MAX_HEAD_BYTES) return reject(431, 'request header fields too large');
+        if (headEnd < 0) {
+          searchedTo = buffered.length;
+          checkedTo = buffered[buffered.length - 1] === 0x0d ? buffered.length - 1 : buffered.length;
+          // Like Envoy's codec and llhttp, refuse bytes that cannot start a request (a TLS
+          // hello, say) or continue its head at once, instead of waiting for a head that will
+          // never come right.
+          if (!startsLikeRequest(buffered)) return reject(400, 'bad request');
+          const problem = (partialHead ??= new PartialHeadChecker()).check(buffered, checkedTo);
+          if (problem) return reject(problem.status, problem.message);
+          awaitRest();
+          return;
+        }
+        partialHead = undefined;
+        let head: RequestHead;
+        try {
+          head = parseRequestHead(buffered.toString('latin1', 0, headEnd), true);
+        } catch (error) {
+          return fail(error);
+        }
+        const bodyStart = headEnd + 4;
+        buffered = buffered.length > bodyStart ? buffered.subarray(bodyStart) : null;
+        searchedTo = checkedTo = 0;
+        const framing = head.framing;
+        if (framing.kind === 'none' || (framing.kind === 'length' && framing.length === 0)) {
+          start(head, EMPTY);
+          continue;
+        }
+        if (framing.kind === 'length') {
+          if (framing.length > MAX_REQUEST_BODY_BYTES) return reject(413, 'request body too large for the local mesh (limit 4 MiB)');
+          phase = { kind: 'length', head, need: framing.length, parts: [], have: 0 };
+        } else {
+          const parts: Buffer[] = [];
+          phase = { kind: 'chunked', head, scanner: new BodyScanner(framing, (slice) => parts.push(slice)), parts };
+        }
+        // The client waits for this before it sends the body; the proxy buffers it, as Envoy does.
+        if (head.expectContinue && !buffered) socket.write(CONTINUE);
         continue;
       }
-      // Chunked: scan from the start of the body each time more bytes arrive (bodies are small).
-      const parts: Buffer[] = [];
-      const scanner = new BodyScanner(head.framing, (slice) => parts.push(slice));
+      if (!buffered) {
+        awaitRest();
+        return;
+      }
+      if (phase.kind === 'length') {
+        const take = Math.min(phase.need - phase.have, buffered.length);
+        phase.parts.push(take === buffered.length ? buffered : buffered.subarray(0, take));
+        phase.have += take;
+        buffered = take === buffered.length ? null : buffered.subarray(take);
+        if (phase.have < phase.need) continue;
+        const { head, parts } = phase;
+        phase = HEAD_PHASE;
+        start(head, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+        continue;
+      }
       let result;
       try {
-        result = scanner.scan(buffered, bodyStart);
+        result = phase.scanner.scan(buffered);
       } catch (error) {
-        reject(400, error instanceof Error ? error.message : 'malformed chunked body');
-        return;
+        return fail(error);
       }
-      if (scanner.payloadBytes > MAX_REQUEST_BODY_BYTES) {
-        reject(413, 'request body too large for the local mesh (limit 4 MiB)');
-        return;
-      }
-      if (!result.done) return;
-      const bodyEnd = bodyStart + result.used;
-      const body = Buffer.concat(parts);
-      buffered = buffered.length > bodyEnd ? buffered.subarray(bodyEnd) : null;
-      start(head, body);
+      if (phase.scanner.payloadBytes > MAX_REQUEST_BODY_BYTES) return reject(413, 'request body too large for the local mesh (limit 4 MiB)');
+      buffered = result.used === buffered.length ? null : buffered.subarray(result.used);
+      if (!result.done) continue;
+      const { head, parts } = phase;
+      phase = HEAD_PHASE;
+      start(head, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     }
   };
 
   const start = (head: RequestHead, body: Buffer) => {
     busy = true;
+    clearTimeout(readDeadline);
+    readDeadline = undefined;
     // Hands the socket over (CONNECT): only this connection's own listeners go; the listener's
     // (connection stats) stay until the socket really closes.
     const detach = () => {
@@ -177,14 +276,21 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
     };
     current = new ExchangeImpl(head, body, socket, options.secure, activity, detach, (keepAlive) => {
       current = null;
-      busy = false;
       if (!keepAlive || closed) {
         closed = true;
         socket.end();
         return;
       }
-      socket.resume();
-      if (buffered && buffered.length > 0) setImmediate(pump);
+      // A client that pipelines requests and reads no answers gets no more answered until it
+      // reads these: what waits in memory stays one answer deep.
+      const next = () => {
+        busy = false;
+        if (closed) return;
+        socket.resume();
+        if (buffered && buffered.length > 0) setImmediate(pump);
+      };
+      if (socket.writableNeedDrain) socket.once('drain', next);
+      else next();
     });
     handler(current);
   };
@@ -235,15 +341,15 @@ const EMPTY = Buffer.alloc(0);
 /** Body bytes up to this size leave in the same buffer as the head; larger ones follow it corked. */
 const COALESCE_BYTES = 16 * 1024;
 
-/** Whether the bytes so far can be the beginning of `METHOD SP …`. */
+/**
+ * Whether the bytes so far can be the beginning of `METHOD SP …` for a method llhttp knows. Like
+ * llhttp, this refuses as soon as the first bytes cannot start one, which also means a stream
+ * that lost its framing (bytes left over from a body) is refused at once rather than waited on.
+ */
 function startsLikeRequest(buf: Buffer): boolean {
-  for (let i = 0; i < buf.length && i < 32; i++) {
-    const c = buf[i]!;
-    if (c === 0x20) return i > 0;
-    const token = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || '!#$%&\'*+-.^_`|~'.includes(String.fromCharCode(c));
-    if (!token) return false;
-  }
-  return true;
+  const space = buf.indexOf(0x20);
+  if (space < 0) return couldBeMethod(buf, Math.min(buf.length, 32));
+  return space > 0 && couldBeMethod(buf, space) && isMethod(buf.toString('latin1', 0, space));
 }
 
 class ExchangeImpl implements Exchange {
@@ -296,27 +402,29 @@ class ExchangeImpl implements Exchange {
     else this.socket.write(head, 'latin1');
   }
 
-  write(chunk: Buffer, payloadBytes: number): void {
+  write(chunk: Buffer, payloadBytes: number): boolean {
     this.bytesSent += payloadBytes;
     this.activity.touch();
     const head = this.pendingHead;
-    if (head === undefined) {
-      this.socket.write(chunk);
-      return;
-    }
+    if (head === undefined) return this.socket.write(chunk);
     this.pendingHead = undefined;
     if (chunk.length > COALESCE_BYTES) {
       this.socket.cork();
       this.socket.write(head, 'latin1');
-      this.socket.write(chunk);
+      const more = this.socket.write(chunk);
       this.socket.uncork();
-      return;
+      return more;
     }
     // Head strings are latin1 (one byte per character), so the offsets are exact.
     const out = Buffer.allocUnsafe(head.length + chunk.length);
     out.write(head, 0, 'latin1');
     chunk.copy(out, head.length);
-    this.socket.write(out);
+    return this.socket.write(out);
+  }
+
+  whenDrained(callback: () => void): void {
+    if (!this.socket.writableNeedDrain || this.socket.destroyed) callback();
+    else this.socket.once('drain', callback);
   }
 
   end(): void {

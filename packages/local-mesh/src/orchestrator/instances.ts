@@ -18,10 +18,11 @@ export class PortAllocator {
   private readonly taken = new Set<number>();
   private cursor: number;
 
-  /** `entryBase`: the range kept for entries; other ports start at `base`. */
+  /** `entryBase`: the range kept for entries; other ports start at `base`. `host`: where the run's processes will listen. */
   constructor(
     private readonly base?: number,
     private readonly entryBase?: number,
+    private readonly host = '127.0.0.1',
   ) {
     this.cursor = base ?? 0;
   }
@@ -30,7 +31,7 @@ export class PortAllocator {
   async forEntry(index: number): Promise<number> {
     if (this.entryBase !== undefined) {
       const wanted = this.entryBase + index;
-      if (!this.taken.has(wanted) && (await portFree(wanted))) {
+      if (!this.taken.has(wanted) && (await portFree(wanted, this.host))) {
         this.taken.add(wanted);
         return wanted;
       }
@@ -40,32 +41,33 @@ export class PortAllocator {
 
   async next(): Promise<number> {
     for (;;) {
-      const candidate = this.base === undefined ? await freePort() : this.cursor++;
+      const candidate = this.base === undefined ? await freePort(this.host) : this.cursor++;
       if (this.base !== undefined && candidate > 65535) throw new Error('ran out of local ports above the port base');
       if (this.taken.has(candidate)) continue;
-      if (this.base !== undefined && !(await portFree(candidate))) continue;
+      if (this.base !== undefined && !(await portFree(candidate, this.host))) continue;
       this.taken.add(candidate);
       return candidate;
     }
   }
 }
 
-function freePort(): Promise<number> {
+/** Probes listen on the address the processes will use, never wider: a port free there is free for them. */
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
   });
 }
 
-function portFree(port: number): Promise<boolean> {
+function portFree(port: number, host: string): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 

@@ -34,6 +34,10 @@ export interface LaunchContext {
   xrayDaemon?: string;
   /** Short label used in process names, e.g. the walkthrough name. */
   label: string;
+  /** Where every app listens (`BIND_ADDRESS`): 127.0.0.1 unless the run was told to open every interface. */
+  bindAddress: string;
+  /** The run's secret for the apps' control ports; it goes to the apps' environment and nowhere else. */
+  controlToken: string;
 }
 
 function withEndpoint(url: string, endpoint: Endpoint, path: string): string {
@@ -71,6 +75,8 @@ function appEnv(world: MeshWorld, instance: Instance, context: LaunchContext, ap
   const env: Record<string, string | undefined> = {
     ...instance.workload.spec.env,
     PORT: String(port),
+    // Set whatever the definition says: the images' default, every interface, is for containers.
+    BIND_ADDRESS: context.bindAddress,
     HOSTNAME: instance.podName,
     LOG_LEVEL: process.env.AMW_APP_LOG_LEVEL ?? 'info',
     NO_PROXY: undefined,
@@ -79,7 +85,10 @@ function appEnv(world: MeshWorld, instance: Instance, context: LaunchContext, ap
     http_proxy: undefined,
   };
   const { controlPort, postgres, redis, tracing } = app.launch;
-  if (controlPort && instance.ports.control !== undefined) env[controlPort.env] = String(instance.ports.control);
+  if (controlPort && instance.ports.control !== undefined) {
+    env[controlPort.env] = String(instance.ports.control);
+    env[controlPort.tokenEnv] = context.controlToken;
+  }
   if (!postgres && !redis && !tracing) return env;
   const tcp = tcpBackends(world, instance);
   if (postgres && tcp.postgres !== undefined && context.postgresUrl) {

@@ -5,12 +5,13 @@
  * proxy its new configuration — so moving to another step changes the running mesh without a
  * restart, as `kubectl apply` would.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
 import type { AppRegistry } from '@amw/dev-stack/apps';
-import { supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
+import { processAlive, supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { CloudMapRegistry } from '../control-plane/cloud-map.js';
 import { Resolver } from '../control-plane/resolve.js';
 import { ConfigStreamServer } from '../control-plane/stream.js';
@@ -46,10 +47,47 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Supervisor events (process output, readiness) as they happen. */
   onProcessEvent?: (event: SupervisorEvent) => void;
+  /** Where the apps and the proxies' listeners bind: 127.0.0.1 (the default), or every interface when asked. */
+  bindAddress?: string;
+}
+
+/**
+ * A crashed app or sidecar starts again, as a pod's container would (or ECS would replace the
+ * task): after 1 s, doubling to 30 s while it keeps crashing.
+ */
+export const RESTART_POLICY = { initialDelayMs: 1000, maxDelayMs: 30_000, resetAfterMs: 60_000 };
+
+/** Another run of the same walkthrough holds its lock: one run per walkthrough. */
+export class RunLockedError extends Error {
+  constructor(
+    readonly walkthrough: string,
+    readonly pid: number,
+  ) {
+    super(`${walkthrough} is already running or starting (pid ${pid}); stop it with Ctrl-C there, or use \`pnpm walkthrough step ${walkthrough} <step>\``);
+    this.name = 'RunLockedError';
+  }
+}
+
+/** A step change refused because another is still being applied. */
+export class StepInFlightError extends Error {
+  constructor(readonly step: string) {
+    super(`a change to step "${step}" is still being applied; try again once it is done`);
+    this.name = 'StepInFlightError';
+  }
+}
+
+/** What `walkthrough status` shows of each process a run started. */
+export interface ProcessState {
+  name: string;
+  pid: number | undefined;
+  ready: boolean;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null };
 }
 
 export type RunEvent =
   | { type: 'step'; walkthrough: string; step: string; starting: number; stopping: number }
+  | { type: 'step-failed'; walkthrough: string; step: string; reason: string; restoredStep: string }
   | { type: 'instance-ready'; walkthrough: string; name: string; elapsedMs: number }
   | { type: 'configured'; walkthrough: string; proxies: number; version: string };
 
@@ -67,6 +105,8 @@ export class WalkthroughRun {
   readonly cloudMap = new CloudMapRegistry();
   readonly xray = new XrayDaemon();
   readonly statsdAgent = new StatsdAgent();
+  /** What callers of the apps' control ports (ColorTeller's faults) must send as a bearer token; new every run, never printed. */
+  readonly controlToken = randomBytes(32).toString('base64url');
   private readonly stream: ConfigStreamServer;
   private readonly ports: PortAllocator;
   private readonly apps: AppRegistry;
@@ -78,12 +118,16 @@ export class WalkthroughRun {
   private clusters: ClusterState[] = [];
   private stepName: string;
   private applying: Promise<void> = Promise.resolve();
+  /** The step being applied now, while a change is in flight. */
+  private pendingStep: string | undefined;
   private stopped = false;
+  private locked = false;
 
   private constructor(private readonly options: RunOptions) {
     this.ports = new PortAllocator(
       options.portBase === undefined ? undefined : options.portBase + LOCAL_ENTRY_PORTS,
       options.portBase,
+      options.bindAddress,
     );
     this.stepName = options.step ?? options.walkthrough.steps.at(-1)!.name;
     this.apps = options.apps ?? ourApps();
@@ -93,6 +137,7 @@ export class WalkthroughRun {
   static async start(options: RunOptions): Promise<WalkthroughRun> {
     const run = new WalkthroughRun(options);
     stepIndex(options.walkthrough, run.stepName);
+    await run.lock();
     try {
       await run.stream.listen();
       await run.xray.listen();
@@ -136,10 +181,72 @@ export class WalkthroughRun {
     return [...this.instances.values()];
   }
 
-  /** Moves the running mesh to another step (forwards or back), like `kubectl apply` of that state. */
+  get lockFile(): string {
+    return join(this.options.stateDir, 'run', `${this.walkthrough.name}.lock`);
+  }
+
+  /**
+   * Two `up`s of one walkthrough at once would fight for its ports and its run file: the first
+   * to create the lock file (O_EXCL) runs; a lock whose process is gone is taken over.
+   */
+  private async lock(): Promise<void> {
+    await mkdir(join(this.options.stateDir, 'run'), { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const handle = await open(this.lockFile, 'wx');
+        await handle.writeFile(`${process.pid}\n`);
+        await handle.close();
+        this.locked = true;
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = Number((await readFile(this.lockFile, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) throw new RunLockedError(this.walkthrough.name, holder);
+        await rm(this.lockFile, { force: true });
+      }
+    }
+    throw new Error(`could not take ${this.lockFile}; remove it if no run of ${this.walkthrough.name} is alive`);
+  }
+
+  /** Every process of the run, with how often each was started again after a crash. */
+  processStates(): ProcessState[] {
+    return [...this.groups.values()].flatMap((group) =>
+      group.processes.map((p) => ({
+        name: p.name,
+        pid: p.pid,
+        ready: p.ready,
+        restarts: p.restarts,
+        ...(p.lastExit ? { lastExit: { code: p.lastExit.code, signal: p.lastExit.signal } } : {}),
+      })),
+    );
+  }
+
+  /**
+   * Moves the running mesh to another step (forwards or back), like `kubectl apply` of that
+   * state, all or nothing: if the step cannot be brought up, the run goes back to the step it was
+   * at and the error says so. One change at a time; another while one is in flight is refused.
+   */
   applyStep(step: string): Promise<void> {
     stepIndex(this.walkthrough, step);
-    const next = this.applying.then(() => this.reconcile(step));
+    if (this.pendingStep !== undefined) return Promise.reject(new StepInFlightError(this.pendingStep));
+    const from = this.stepName;
+    this.pendingStep = step;
+    const next = this.applying
+      .then(() => this.reconcile(step))
+      .catch(async (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (this.stopped || from === step) throw error;
+        try {
+          await this.reconcile(from);
+        } catch (restoreError) {
+          throw new Error(`step "${step}" failed (${reason}), and going back to step "${from}" failed too: ${restoreError instanceof Error ? restoreError.message : String(restoreError)}`);
+        }
+        this.options.onEvent?.({ type: 'step-failed', walkthrough: this.walkthrough.name, step, reason, restoredStep: from });
+        throw new Error(`step "${step}" failed (${reason}); the run is back at step "${from}"`);
+      })
+      .finally(() => {
+        this.pendingStep = undefined;
+      });
     this.applying = next.catch(() => {});
     return next;
   }
@@ -160,6 +267,8 @@ export class WalkthroughRun {
       redisDb: this.options.redisDb,
       xrayDaemon: this.xray.address,
       label: this.walkthrough.name,
+      bindAddress: this.options.bindAddress ?? '127.0.0.1',
+      controlToken: this.controlToken,
     };
   }
 
@@ -248,7 +357,7 @@ export class WalkthroughRun {
 
   private publish(world: MeshWorld): string {
     const version = String(++this.version);
-    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address }).all();
+    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address, listenAddress: this.options.bindAddress ?? '127.0.0.1' }).all();
     for (const config of configs) this.stream.publish(config);
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });
     return version;
@@ -275,6 +384,7 @@ export class WalkthroughRun {
           ...(this.options.onProcessEvent ? { onEvent: this.options.onProcessEvent } : {}),
           readyTimeoutMs: 60_000,
           onChildExit: 'keep',
+          restart: RESTART_POLICY,
         });
         this.groups.set(instance.key, group);
         this.options.onEvent?.({ type: 'instance-ready', walkthrough: this.walkthrough.name, name: processName(context, instance), elapsedMs: Date.now() - started });
@@ -302,7 +412,12 @@ export class WalkthroughRun {
       return true;
     };
     if (req.method === 'GET' && url.pathname === '/v1/state') {
-      return json(200, { ...this.readyLine(), steps: this.walkthrough.steps.map((s) => s.name) });
+      return json(200, {
+        ...this.readyLine(),
+        steps: this.walkthrough.steps.map((s) => s.name),
+        ...(this.pendingStep !== undefined ? { applying: this.pendingStep } : {}),
+        processes: this.processStates(),
+      });
     }
     if (req.method === 'GET' && url.pathname === '/v1/cloudmap') return json(200, this.cloudMap.snapshot());
     if (req.method === 'GET' && url.pathname === '/v1/metrics') return json(200, this.statsdAgent.snapshot(url.searchParams.get('prefix') ?? ''));
@@ -317,7 +432,8 @@ export class WalkthroughRun {
       }
       this.applyStep(name).then(
         () => json(200, this.readyLine()),
-        (error: unknown) => json(500, { error: error instanceof Error ? error.message : String(error) }),
+        (error: unknown) =>
+          json(error instanceof StepInFlightError ? 409 : 500, { error: error instanceof Error ? error.message : String(error), step: this.stepName }),
       );
       return true;
     }
@@ -332,5 +448,6 @@ export class WalkthroughRun {
     this.xray.close();
     this.statsdAgent.close();
     await rm(this.runFile, { force: true });
+    if (this.locked) await rm(this.lockFile, { force: true });
   }
 }

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProxyRuntime } from './runtime.js';
+import type { StatsFilter } from './stats.js';
 
 export const PROXY_VERSION = '1.29.6-amw-local-mesh';
 
@@ -14,14 +15,33 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
-function filterFrom(url: URL): RegExp | undefined | Error {
-  const filter = url.searchParams.get('filter');
-  if (filter === null || filter === '') return undefined;
+/** Longer filters buy nothing a learner needs, and compiling one costs time and memory in proportion. */
+export const MAX_FILTER_LENGTH = 1000;
+
+/**
+ * `?filter=` as Envoy reads it: an RE2 expression that may match anywhere in a stat's name. RE2
+ * matches in time linear in the name whatever the pattern; JavaScript's RegExp backtracks, and
+ * `(.*)(.*)(.*)(.*)Q` held a gateway's event loop for seconds. re2js is RE2 in plain JavaScript
+ * (no native addon); it is loaded on the first filter, so a proxy nobody filters never pays for it.
+ */
+export async function compileStatsFilter(pattern: string): Promise<StatsFilter> {
+  if (pattern.length > MAX_FILTER_LENGTH) throw new StatsFilterError(`the filter is ${pattern.length} characters long; at most ${MAX_FILTER_LENGTH} are accepted`);
+  const { RE2JS, RE2JSException } = await import('re2js');
   try {
-    return new RegExp(filter);
-  } catch {
-    return new Error(`Invalid re2 regex`);
+    return RE2JS.compile(pattern);
+  } catch (error) {
+    if (error instanceof RE2JSException) throw new StatsFilterError(error.message);
+    throw error;
   }
+}
+
+export class StatsFilterError extends Error {
+  override name = 'StatsFilterError';
+}
+
+async function filterFrom(url: URL): Promise<StatsFilter | undefined> {
+  const filter = url.searchParams.get('filter');
+  return filter === null || filter === '' ? undefined : compileStatsFilter(filter);
 }
 
 function uptime(runtime: ProxyRuntime): string {
@@ -43,11 +63,37 @@ function serverInfo(runtime: ProxyRuntime): object {
   };
 }
 
-/** Envoy's config dump envelope, holding what the control plane sent. */
+export const REDACTED = '[redacted]';
+
+/** Fields that hold secret material wherever they appear: TLS private keys, Kong consumers' API keys, tokens. */
+const SECRET_FIELD = /^(private_?key|keys|api_?keys?|token|secret|password|passphrase|credentials?)$/i;
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+
+/**
+ * Replaces secret material by "[redacted]", as Envoy does in its config dump. By field name, and
+ * by content too, so a private key that lands under a field nobody listed still never leaves.
+ */
+export function redactSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return PRIVATE_KEY_PEM.test(value) ? REDACTED : value;
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [key, SECRET_FIELD.test(key) && field !== undefined && field !== null ? redactAll(field) : redactSecrets(field)]),
+  );
+}
+
+/** Every leaf of a secret field: a list of API keys stays a list, of "[redacted]". */
+function redactAll(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactAll);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, redactAll(field)]));
+  return REDACTED;
+}
+
+/** Envoy's config dump envelope, holding what the control plane sent, secrets redacted. */
 function configDump(runtime: ProxyRuntime): object {
   const config = runtime.config;
   const lastUpdated = new Date().toISOString();
-  return {
+  return redactSecrets({
     configs: [
       { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap: { node: config?.node ?? {} } },
       {
@@ -65,7 +111,7 @@ function configDump(runtime: ProxyRuntime): object {
       },
       { '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump', passthrough: config?.passthrough ?? {}, tracing: config?.tracing ?? null },
     ],
-  };
+  }) as object;
 }
 
 export function handleAdmin(runtime: ProxyRuntime, req: IncomingMessage, res: ServerResponse): void {
@@ -81,19 +127,21 @@ export function handleAdmin(runtime: ProxyRuntime, req: IncomingMessage, res: Se
     case '/stats/prometheus':
       send(res, 200, runtime.stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
       return;
-    case '/stats': {
-      const filter = filterFrom(url);
-      if (filter instanceof Error) {
-        send(res, 400, `${filter.message}\n`);
-        return;
-      }
-      const format = url.searchParams.get('format');
-      if (format === 'json') send(res, 200, JSON.stringify(runtime.stats.json(filter), null, 2) + '\n', 'application/json');
-      else if (format === 'prometheus') send(res, 200, runtime.stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
-      else if (format === null || format === 'text') send(res, 200, runtime.stats.text(filter));
-      else send(res, 400, `usage: /stats?format=(json|prometheus|text)\n`);
+    case '/stats':
+      filterFrom(url).then(
+        (filter) => {
+          const format = url.searchParams.get('format');
+          if (format === 'json') send(res, 200, JSON.stringify(runtime.stats.json(filter), null, 2) + '\n', 'application/json');
+          else if (format === 'prometheus') send(res, 200, runtime.stats.prometheus(), 'text/plain; version=0.0.4; charset=UTF-8');
+          else if (format === null || format === 'text') send(res, 200, runtime.stats.text(filter));
+          else send(res, 400, `usage: /stats?format=(json|prometheus|text)\n`);
+        },
+        (error: unknown) => {
+          if (error instanceof StatsFilterError) send(res, 400, `Invalid re2 regex: ${error.message}\n`);
+          else send(res, 500, `${error instanceof Error ? error.message : String(error)}\n`);
+        },
+      );
       return;
-    }
     case '/clusters': {
       const lines = runtime.allClusters().flatMap((cluster) => {
         const settings = cluster.current;

@@ -4,7 +4,7 @@
  * Settings can be replaced while traffic flows (a control-plane push); endpoints that stay keep
  * their connections and health.
  */
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, createSecureContext, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import type { UpstreamError} from '../http1/client-connection.js';
 import { UpstreamConnection, type Endpoint, type UpstreamTls } from '../http1/client-connection.js';
 import type { Stats } from './stats.js';
@@ -192,8 +192,14 @@ export class Cluster {
 
   private buildTls(tls: ClusterTls): UpstreamTls {
     const sans = tls.subjectAlternativeNames;
-    const options: ConnectionOptions = {
+    // One secure context per cluster configuration: given as PEM text, every connection would
+    // parse the CA, certificate and key again (about 1.5 ms of CPU per mutual-TLS handshake).
+    const secureContext = createSecureContext({
       ca: tls.trustedCa,
+      ...(tls.certificateChain && tls.privateKey ? { cert: tls.certificateChain, key: tls.privateKey } : {}),
+    });
+    const options: ConnectionOptions = {
+      secureContext,
       rejectUnauthorized: true,
       // App Mesh checks names only when the policy lists subject alternative names.
       checkServerIdentity: (host: string, cert: PeerCertificate) => {
@@ -203,10 +209,6 @@ export class Cluster {
         return checkServerIdentity(sans[0]!, cert) ?? new Error(`certificate SAN ${presented.join(', ')} matches none of ${sans.join(', ')}`);
       },
     };
-    if (tls.certificateChain && tls.privateKey) {
-      options.cert = tls.certificateChain;
-      options.key = tls.privateKey;
-    }
     return {
       options,
       onHandshake: () => this.stats.inc(this.stat('ssl.handshake')),

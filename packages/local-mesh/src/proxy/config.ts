@@ -6,7 +6,7 @@
 import type { KongConfig } from '../kong/config.js';
 import type { ClusterSettings } from './cluster.js';
 import type { ListenerTls } from './listener.js';
-import type { Route, VirtualHost } from './routing.js';
+import type { Route, VirtualHost, WeightedCluster } from './routing.js';
 
 export interface ProxyNode {
   /** Unique per proxy instance, e.g. `mesh-basics/mesh-test/vnode-1-0`. */
@@ -45,7 +45,8 @@ export interface HttpListenerConfig extends ListenerBase {
 export interface TcpListenerConfig extends ListenerBase {
   protocol: 'tcp';
   statPrefix: string;
-  cluster: string;
+  /** Each connection goes to one of these, by weight (Envoy's TCP proxy weighted_clusters). */
+  clusters: WeightedCluster[];
   idleTimeoutMs?: number;
 }
 

@@ -53,6 +53,9 @@ export interface HttpProxyOptions {
   serverHeader?: string;
 }
 
+/** What a route decides about forwarding, once it has matched. */
+type RoutePolicy = Pick<CompiledRoute, 'rewrite' | 'retry' | 'timeoutMs' | 'idleTimeoutMs'>;
+
 const RETRY_STATUS: Record<Exclude<RetryEvent, 'stream-error' | 'connection-error'>, (status: number) => boolean> = {
   'server-error': (s) => s >= 500,
   'gateway-error': (s) => s === 502 || s === 503 || s === 504,
@@ -126,7 +129,7 @@ export class HttpProxy {
       return;
     }
     ctx.route = route;
-    let policy: Pick<CompiledRoute, 'rewrite' | 'retry' | 'timeoutMs'> = route;
+    let policy: RoutePolicy = route;
     let target: CompiledRoute = route;
     if (route.virtualService !== undefined) {
       // A gateway route: match the rewritten request against the virtual service's own routes.
@@ -142,7 +145,12 @@ export class HttpProxy {
         return;
       }
       target = inner;
-      policy = { ...(route.rewrite ? { rewrite: route.rewrite } : {}), ...(inner.retry ? { retry: inner.retry } : {}), timeoutMs: inner.timeoutMs };
+      policy = {
+        ...(route.rewrite ? { rewrite: route.rewrite } : {}),
+        ...(inner.retry ? { retry: inner.retry } : {}),
+        timeoutMs: inner.timeoutMs,
+        ...(inner.idleTimeoutMs !== undefined ? { idleTimeoutMs: inner.idleTimeoutMs } : {}),
+      };
     }
     const clusterName = pickWeighted(target);
     const cluster = clusterName ? this.options.cluster(clusterName) : undefined;
@@ -155,7 +163,7 @@ export class HttpProxy {
   }
 
   /** Sends the request to `cluster`, honouring the route's rewrite, retry and timeout policy. */
-  forward(ctx: RequestContext, cluster: Cluster, route: Pick<CompiledRoute, 'rewrite' | 'retry' | 'timeoutMs'>): void {
+  forward(ctx: RequestContext, cluster: Cluster, route: RoutePolicy): void {
     const { exchange } = ctx;
     const { head } = exchange;
     const rewrite = route.rewrite;
@@ -184,15 +192,36 @@ export class HttpProxy {
     let endpoint: EndpointState | undefined;
     let tryTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    const overall =
-      route.timeoutMs > 0
-        ? setTimeout(() => {
-            if (exchange.headSent) return;
-            this.stats.inc(cluster.stat('upstream_rq_timeout'));
-            abandon();
-            finishWith(LOCAL_REPLIES.timeout);
-          }, route.timeoutMs)
-        : undefined;
+    // The route timeout covers the whole answer, as Envoy's does: once the head has gone out, a
+    // late body is cut off (the stream reset) rather than left to run.
+    const timedOut = (reply: LocalReply, stat: string) => {
+      if (settled) return;
+      this.stats.inc(stat);
+      abandon();
+      if (!exchange.headSent) {
+        finishWith(reply);
+        return;
+      }
+      settled = true;
+      clearTimeout(overall);
+      clearTimeout(idleTimer);
+      ctx.flags.push(reply.flag);
+      exchange.abort();
+      this.complete(ctx, ctx.status ?? 0);
+    };
+    const overall = route.timeoutMs > 0 ? setTimeout(() => timedOut(LOCAL_REPLIES.timeout, cluster.stat('upstream_rq_timeout')), route.timeoutMs) : undefined;
+    // The idle timeout (App Mesh's `idle`): no byte from upstream for that long ends the stream.
+    // One timer per request, re-armed for the rest of the interval when it finds recent activity.
+    let lastActivity = performance.now();
+    let idleTimer: NodeJS.Timeout | undefined;
+    const idleMs = route.idleTimeoutMs ?? 0;
+    const checkIdle = () => {
+      const left = lastActivity + idleMs - performance.now();
+      if (left > 0) idleTimer = setTimeout(checkIdle, left);
+      else timedOut(LOCAL_REPLIES.streamIdle, `http.${this.options.statPrefix}.downstream_rq_idle_timeout`);
+    };
+    if (idleMs > 0) idleTimer = setTimeout(checkIdle, idleMs);
+    const touch = idleMs > 0 ? () => (lastActivity = performance.now()) : undefined;
 
     const abandon = () => {
       clearTimeout(tryTimer);
@@ -206,12 +235,14 @@ export class HttpProxy {
       if (settled) return;
       settled = true;
       clearTimeout(overall);
+      clearTimeout(idleTimer);
       this.reply(ctx, reply);
     };
     exchange.onClientGone(() => {
       if (settled) return;
       settled = true;
       clearTimeout(overall);
+      clearTimeout(idleTimer);
       abandon();
       ctx.flags.push('DC');
       this.complete(ctx, 0);
@@ -270,8 +301,10 @@ export class HttpProxy {
             settled = true;
             clearTimeout(tryTimer);
             clearTimeout(overall);
+            clearTimeout(idleTimer);
             connection = undefined;
           },
+          ...(touch ? { onActivity: touch } : {}),
           onFailure: (error) => {
             clearTimeout(tryTimer);
             connection = undefined;
@@ -280,6 +313,7 @@ export class HttpProxy {
               // Too late for a local reply: cut the client off, as Envoy resets the stream.
               settled = true;
               clearTimeout(overall);
+              clearTimeout(idleTimer);
               ctx.flags.push('UPE');
               exchange.abort();
               this.complete(ctx, ctx.status ?? 0);
@@ -325,10 +359,21 @@ export class HttpProxy {
     connection: UpstreamConnection,
     upstream: { path: string; headers: HeaderList },
     started: bigint,
-    hooks: { onRetriable: (status: number) => boolean; onDone: () => void; onFailure: (error: UpstreamError) => void },
+    hooks: { onRetriable: (status: number) => boolean; onDone: () => void; onFailure: (error: UpstreamError) => void; onActivity?: () => void },
   ): void {
     const { exchange } = ctx;
     let decoder: BodyScanner | undefined;
+    // Backpressure: when the client cannot take more, stop reading from the upstream until it has.
+    let paused = false;
+    const written = (more: boolean) => {
+      if (more || paused) return;
+      paused = true;
+      connection.pause();
+      exchange.whenDrained(() => {
+        paused = false;
+        connection.resume();
+      });
+    };
     connection.send(
       exchange.head.method,
       upstream.path,
@@ -336,6 +381,7 @@ export class HttpProxy {
       exchange.body,
       {
         onHead: (head: ResponseHead, more: boolean) => {
+          hooks.onActivity?.();
           if (hooks.onRetriable(head.status)) return;
           ctx.status = head.status;
           ctx.upstreamServiceTimeMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
@@ -348,14 +394,15 @@ export class HttpProxy {
             // An HTTP/1.0 client cannot read chunked framing: send the payload, end by closing.
             removeHeader(headers, 'transfer-encoding');
             closeDelimited = true;
-            decoder = new BodyScanner(head.framing, (slice) => exchange.write(Buffer.from(slice), slice.length));
+            decoder = new BodyScanner(head.framing, (slice) => written(exchange.write(Buffer.from(slice), slice.length)));
           }
           // The head waits for the body bytes that came with it when there are some to wait for.
           exchange.sendHead(head.status, head.reason, headers, closeDelimited, more && decoder === undefined);
         },
         onBody: (chunk, payloadBytes) => {
+          hooks.onActivity?.();
           if (decoder) decoder.scan(chunk);
-          else exchange.write(chunk, payloadBytes);
+          else written(exchange.write(chunk, payloadBytes));
         },
         onEnd: () => {
           hooks.onDone();

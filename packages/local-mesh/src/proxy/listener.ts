@@ -26,7 +26,15 @@ export interface ListenerOptions {
   statAddress: string;
   stats: Stats;
   tls?: ListenerTls;
+  /** Connections open at once; more are closed on arrival (Envoy's listener connection limit). */
+  maxConnections?: number;
 }
+
+/**
+ * A laptop's default limit is 1,024 open files per process, and every downstream connection
+ * may hold an upstream one: past this a client is refused rather than the proxy failing for all.
+ */
+export const MAX_DOWNSTREAM_CONNECTIONS = 400;
 
 const TLS_HANDSHAKE_RECORD = 0x16;
 
@@ -61,6 +69,8 @@ export class Listener {
 
   async listen(): Promise<void> {
     const server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    server.maxConnections = this.options.maxConnections ?? MAX_DOWNSTREAM_CONNECTIONS;
+    server.on('drop', () => this.options.stats.inc(this.prefix + 'downstream_cx_overflow'));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

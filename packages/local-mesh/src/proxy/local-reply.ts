@@ -24,4 +24,6 @@ export const LOCAL_REPLIES = {
   protocolError: { status: 503, body: `${CONNECT_ERROR} protocol error`, flag: 'UPE' },
   overflow: { status: 503, body: `${CONNECT_ERROR} overflow`, flag: 'UO' },
   timeout: { status: 504, body: 'upstream request timeout', flag: 'UT' },
+  /** The route's idle timeout passed with nothing from upstream (Envoy's stream idle timeout). */
+  streamIdle: { status: 504, body: 'stream timeout', flag: 'SI' },
 } satisfies Record<string, LocalReply>;

@@ -205,11 +205,20 @@ export function selectRoute(routes: CompiledRoute[], input: MatchInput): Compile
 
 /** Weighted random choice, as Envoy's weighted_clusters picks per request. */
 export function pickWeighted(route: CompiledRoute, random: () => number = Math.random): string | undefined {
-  if (route.totalWeight <= 0) return undefined;
-  let ticket = random() * route.totalWeight;
-  for (const target of route.clusters) {
+  return pickByWeight(route.clusters, route.totalWeight, random);
+}
+
+/** One of `clusters` with probability weight ÷ total; none when every weight is 0. */
+export function pickByWeight(
+  clusters: readonly WeightedCluster[],
+  totalWeight = clusters.reduce((sum, c) => sum + c.weight, 0),
+  random: () => number = Math.random,
+): string | undefined {
+  if (totalWeight <= 0) return undefined;
+  let ticket = random() * totalWeight;
+  for (const target of clusters) {
     if (ticket < target.weight) return target.cluster;
     ticket -= target.weight;
   }
-  return route.clusters.at(-1)?.cluster;
+  return clusters.at(-1)?.cluster;
 }

@@ -12,7 +12,7 @@ import { HttpProxy, type HttpProxyOptions, type RequestContext } from './http-pr
 import type { Listener} from './listener.js';
 import { httpListener, tcpListener } from './listener.js';
 import { LOCAL_REPLIES } from './local-reply.js';
-import { compileRoutes, type RouteTable } from './routing.js';
+import { compileRoutes, pickByWeight, type RouteTable } from './routing.js';
 import { Stats } from './stats.js';
 import { sendDatagram } from './udp.js';
 
@@ -134,7 +134,12 @@ export class ProxyRuntime {
     if (config.protocol === 'tcp') {
       const listener = tcpListener(base, {
         statPrefix: config.statPrefix,
-        cluster: () => this.clusters.get((this.listeners.get(config.name)?.config as typeof config | undefined)?.cluster ?? config.cluster),
+        // Per connection, from the listener's current configuration (a step may have changed the weights).
+        cluster: () => {
+          const current = (this.listeners.get(config.name)?.config as typeof config | undefined) ?? config;
+          const name = pickByWeight(current.clusters);
+          return name === undefined ? undefined : this.clusters.get(name);
+        },
         ...(accessLog ? { accessLog } : {}),
         ...(config.idleTimeoutMs ? { idleTimeoutMs: config.idleTimeoutMs } : {}),
       });

@@ -38,6 +38,11 @@ class Histogram {
   }
 }
 
+/** What `/stats?filter=` selects names with: an RE2 expression in the admin interface, any RegExp-like test elsewhere. */
+export interface StatsFilter {
+  test(name: string): boolean;
+}
+
 export class Stats {
   private readonly counters = new Map<string, number>();
   private readonly gauges = new Map<string, number>();
@@ -102,7 +107,7 @@ export class Stats {
   }
 
   /** Envoy's `/stats` text: `name: value`, sorted, histograms as quantile summaries. */
-  text(filter?: RegExp): string {
+  text(filter?: StatsFilter): string {
     const lines: string[] = [];
     for (const [name, value] of [...this.counters, ...this.gauges]) {
       if (!filter || filter.test(name)) lines.push(`${name}: ${value}`);
@@ -117,7 +122,7 @@ export class Stats {
     return lines.sort().join('\n') + (lines.length ? '\n' : '');
   }
 
-  json(filter?: RegExp): { stats: ({ name: string; value: number } | { name: string; histogram: object })[] } {
+  json(filter?: StatsFilter): { stats: ({ name: string; value: number } | { name: string; histogram: object })[] } {
     const stats: ({ name: string; value: number } | { name: string; histogram: object })[] = [];
     for (const [name, value] of [...this.counters, ...this.gauges]) {
       if (!filter || filter.test(name)) stats.push({ name, value });

@@ -3,7 +3,7 @@
  * ports the guides print, every check of each walkthrough's final step passing against it, and
  * nothing left running after SIGTERM.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import { processAlive } from '@amw/dev-stack/supervisor';
 import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { checksAt, localEntryPort, walkthroughs } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../../src/checks/runner.js';
+import { boundSockets, commandOf, descendants } from '../helpers/sockets.js';
 
 const postgres = await postgresForTests('localmesh_dev');
 const redis = await redisForTests();
@@ -23,29 +24,6 @@ interface ReadyLine {
   step: string;
   entries: Record<string, string>;
   admin: Record<string, string>;
-}
-
-function descendants(pid: number): number[] {
-  let out = '';
-  try {
-    out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  const children = new Map<number, number[]>();
-  for (const line of out.trim().split('\n')) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const all: number[] = [];
-  const walk = (p: number) => {
-    for (const c of children.get(p) ?? []) {
-      all.push(c);
-      walk(c);
-    }
-  };
-  walk(pid);
-  return all;
 }
 
 describe.runIf(postgres && redis)('pnpm dev', () => {
@@ -127,4 +105,16 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
       client.close();
     }
   }, 120_000);
+
+  // Last: by now every proxy has flushed DogStatsD and sent X-Ray spans, so their UDP sockets exist too.
+  it('every process it started, and itself, listens on 127.0.0.1 only', () => {
+    const pids = [dev.pid!, ...descendants(dev.pid!)];
+    const sockets = boundSockets(pids);
+    const exposed = sockets.filter((s) => s.address !== '127.0.0.1').map((s) => `${s.protocol} ${s.address}:${s.port} of ${commandOf(s.pid)}`);
+    expect(exposed).toEqual([]);
+    // Not vacuous: every app and proxy was seen listening, and datagrams were sent from somewhere.
+    const listening = new Set(sockets.filter((s) => s.protocol === 'tcp').map((s) => s.pid));
+    expect(pids.filter((pid) => !listening.has(pid) && /\/(main|proxy-main)\.js/.test(commandOf(pid))).map(commandOf)).toEqual([]);
+    expect(sockets.filter((s) => s.protocol === 'udp' && s.pid !== dev.pid).length).toBeGreaterThan(0);
+  });
 });
