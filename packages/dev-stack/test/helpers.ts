@@ -31,7 +31,10 @@ function portFree(port: number): Promise<boolean> {
 /** A base port with `span` free ports after it, away from the fixed defaults of `pnpm dev:direct`. */
 export async function freePortBase(span: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768 on), where the clients of tests running alongside
+    // take their local ports and can grab one between this check and the app's listen; and
+    // above the local mesh's fixed walkthrough ports (20100-20699).
+    const base = 21_000 + Math.floor(Math.random() * 11_000);
     const free = await Promise.all(Array.from({ length: span }, (_, i) => portFree(base + i)));
     if (free.every(Boolean)) return base;
   }

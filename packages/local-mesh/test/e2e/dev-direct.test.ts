@@ -59,7 +59,10 @@ function portFree(port: number): Promise<boolean> {
 /** A base with six free ports after it, away from the default 8080 a developer's own session uses. */
 async function freePortBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768 on), where the clients of tests running alongside
+    // take their local ports and can grab one between this check and the app's listen; and
+    // above the local mesh's fixed walkthrough ports (20100-20699).
+    const base = 21_000 + Math.floor(Math.random() * 11_000);
     if ((await Promise.all(Array.from({ length: 6 }, (_, i) => portFree(base + i)))).every(Boolean)) return base;
   }
   throw new Error('no six consecutive free ports found');
