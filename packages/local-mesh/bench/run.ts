@@ -38,14 +38,14 @@ import { request as httpsRequest } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { ConfigStreamServer } from '../src/control-plane/stream.js';
 import { PROXY_NODE_FLAGS } from '../src/orchestrator/launch.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
 import { benchCertificates, subjectName, type BenchCertificates } from './certificates.js';
-import type { ClosedResult, Job, OpenResult, Target } from './load-worker.js';
+import { LoadGenerator, observed } from './load-generator.js';
+import type { ClosedResult, OpenResult, Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type PairTls, type ServedApp } from './mesh-config.js';
-import { cpuMsOf, freePort, httpGet, maxMemory, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
+import { freePort, httpGet, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
 import { SettingError, setting } from './settings.js';
 import { fixed, median, megabytes, percentile, table } from './stats.js';
 
@@ -131,62 +131,6 @@ interface ThroughputRound {
 }
 
 const key = (app: AppName, variant: string) => `${app}/${variant}`;
-
-/** The worker is TypeScript: it registers tsx itself, since loader hooks given to this process do not reach workers. */
-const WORKER_BOOTSTRAP = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./load-worker.ts', import.meta.url).href)}); })`;
-
-class LoadGenerator {
-  private readonly worker = new Worker(WORKER_BOOTSTRAP, { eval: true });
-  /** A worker that failed (to load, say) fails every run after, instead of crashing this process. */
-  private failure: Error | undefined;
-  private onFailure: ((error: Error) => void) | undefined;
-
-  constructor() {
-    this.worker.on('error', (error) => {
-      this.failure = new Error(`load generator: ${error.message}`);
-      this.onFailure?.(this.failure);
-    });
-  }
-
-  run<T extends OpenResult | ClosedResult>(job: Job): Promise<T> {
-    return new Promise((resolvePromise, reject) => {
-      if (this.failure) {
-        reject(this.failure);
-        return;
-      }
-      this.onFailure = reject;
-      this.worker.once('message', (result: T | { kind: 'failed'; message: string }) => {
-        this.onFailure = undefined;
-        if (result.kind === 'failed') reject(new Error(`load generator: ${result.message}`));
-        else resolvePromise(result);
-      });
-      this.worker.postMessage(job);
-    });
-  }
-
-  close(): Promise<number> {
-    return this.worker.terminate();
-  }
-}
-
-/** Runs `work` while sampling the path's sidecars: peak memory under `field`, CPU used in total. */
-async function observed<T>(path: PathSpec, field: 'atRate' | 'atConnections', work: () => Promise<T>): Promise<{ result: T; cpuMs: [number, number] }> {
-  const sidecars = [path.client, path.server].filter((s): s is Sidecar => s !== undefined);
-  const sample = () => {
-    for (const sidecar of sidecars) sidecar[field] = maxMemory(sidecar[field], memoryOf(sidecar.child.process.pid!));
-  };
-  const cpu = () => [path.client, path.server].map((s) => (s ? cpuMsOf(s.child.process.pid!) : 0)) as [number, number];
-  const before = cpu();
-  const timer = setInterval(sample, 250);
-  try {
-    const result = await work();
-    const after = cpu();
-    return { result, cpuMs: [after[0] - before[0], after[1] - before[1]] };
-  } finally {
-    clearInterval(timer);
-    sample();
-  }
-}
 
 interface Answer {
   status: number;
