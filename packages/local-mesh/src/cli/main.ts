@@ -91,6 +91,7 @@ function printReady(run: WalkthroughRun): void {
     say(`  ${entry.name.padEnd(18)} ${at.padEnd(24)} ${entry.title} ${hint}`.trimEnd());
   }
   say(`  ${'Envoy admin'.padEnd(18)} ${Object.entries(admin).map(([n, u]) => `${n} ${u}`).join(', ')}`);
+  say(`  ${'console'.padEnd(18)} ${run.consoleUrl.padEnd(24)} the mesh console: topology, health and weighted splits, live`);
   say(`  steps: ${run.walkthrough.steps.map((s) => (s.name === run.step ? `[${s.name}]` : s.name)).join(' → ')}   (pnpm walkthrough step ${run.walkthrough.name} <step>)`);
 }
 

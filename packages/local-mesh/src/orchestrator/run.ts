@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
 import type { AppRegistry } from '@amw/dev-stack/apps';
 import { processAlive, supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
+import { ConsoleFeed } from '../console/feed.js';
 import { CloudMapRegistry } from '../control-plane/cloud-map.js';
 import { Resolver } from '../control-plane/resolve.js';
 import { ConfigStreamServer } from '../control-plane/stream.js';
 import { MeshWorld, type Endpoint, type Instance } from '../control-plane/world.js';
 import { ourApps } from '../our-apps.js';
+import type { ProxyConfig } from '../proxy/config.js';
 import { CertificateStore } from '../tls/cert-store.js';
 import { entryUrls, type EntryUrls } from './entries.js';
 import { PortAllocator, assignPorts, plannedInstances } from './instances.js';
@@ -122,6 +124,9 @@ export class WalkthroughRun {
   private pendingStep: string | undefined;
   private stopped = false;
   private locked = false;
+  /** What the control plane published last, one per proxy: the console reads routes from it. */
+  private published: ProxyConfig[] = [];
+  private readonly console: ConsoleFeed;
 
   private constructor(private readonly options: RunOptions) {
     this.ports = new PortAllocator(
@@ -132,6 +137,15 @@ export class WalkthroughRun {
     this.stepName = options.step ?? options.walkthrough.steps.at(-1)!.name;
     this.apps = options.apps ?? ourApps();
     this.stream = new ConfigStreamServer((req, res) => this.api(req, res));
+    this.console = new ConsoleFeed({
+      walkthrough: options.walkthrough,
+      step: () => this.stepName,
+      applying: () => this.pendingStep,
+      processes: () => this.processStates(),
+      world: () => this.currentWorld(),
+      configs: () => this.published,
+      stopped: () => this.stopped,
+    });
   }
 
   static async start(options: RunOptions): Promise<WalkthroughRun> {
@@ -172,9 +186,14 @@ export class WalkthroughRun {
   }
 
   /** What `pnpm walkthrough up` prints once everything is ready, and scripts read. */
-  readyLine(): { walkthrough: string; step: string; entries: Record<string, string>; admin: Record<string, string> } {
+  readyLine(): { walkthrough: string; step: string; entries: Record<string, string>; admin: Record<string, string>; console: string } {
     const { entries, admin } = this.urls;
-    return { walkthrough: this.walkthrough.name, step: this.stepName, entries, admin };
+    return { walkthrough: this.walkthrough.name, step: this.stepName, entries, admin, console: this.consoleUrl };
+  }
+
+  /** The mesh console of this run: served by the run's API server, on loopback only. */
+  get consoleUrl(): string {
+    return `${this.stream.url}/console/`;
   }
 
   instanceList(): Instance[] {
@@ -304,6 +323,7 @@ export class WalkthroughRun {
     await this.startAll(world, starting);
     await this.waitForRollout(version);
     await this.writeRunFile();
+    this.console.changed();
   }
 
   /** Like `kubectl rollout status`: returns once every proxy runs the configuration just pushed. */
@@ -359,6 +379,7 @@ export class WalkthroughRun {
     const version = String(++this.version);
     const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address, listenAddress: this.options.bindAddress ?? '127.0.0.1' }).all();
     for (const config of configs) this.stream.publish(config);
+    this.published = configs;
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });
     return version;
   }
@@ -406,6 +427,7 @@ export class WalkthroughRun {
 
   /** The run's own API, next to the configuration streams: state, steps, traces, metrics, Cloud Map. */
   private api(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.console.handle(req, res)) return true;
     const url = new URL(req.url ?? '/', 'http://run');
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body, null, 2) + '\n');
@@ -443,6 +465,7 @@ export class WalkthroughRun {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.console.close();
     await Promise.all([...this.groups.keys()].map((key) => this.stopInstance(key)));
     await this.stream.close();
     this.xray.close();

@@ -1,0 +1,234 @@
+/**
+ * The mesh console's side of a run's API: `GET /v1/console/events` (server-sent events: a
+ * snapshot on connect, then one a second, and one at once when the step changes) and the built
+ * page under `/console/`. Stats are read once a tick for every connected page together, and only
+ * while a page is connected, so ten open tabs cost the proxies what one does.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import type { Walkthrough } from '@amw/mesh-manifests';
+import { countsSince, parseClusterCounts, sumCounts, webRoot as builtPage, type ConsoleSnapshot, type RouteSplit, type TargetCounts } from '@amw/mesh-console';
+import type { MeshWorld } from '../control-plane/world.js';
+import type { ProxyConfig } from '../proxy/config.js';
+import { splitSources, topologyOf, type SplitSource } from './topology.js';
+
+export interface ConsoleSource {
+  walkthrough: Walkthrough;
+  step(): string;
+  applying(): string | undefined;
+  processes(): { name: string; pid: number | undefined; ready: boolean; restarts: number }[];
+  world(): MeshWorld;
+  configs(): readonly ProxyConfig[];
+  stopped(): boolean;
+}
+
+interface Subscriber {
+  res: ServerResponse;
+  /** Per split, per cluster: the counts when this page connected (or the step last changed). */
+  baseline: Map<string, Map<string, TargetCounts>>;
+  since: Date;
+}
+
+const ENDPOINTS = ['GET /v1/console/events', 'GET /console/'];
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+export class ConsoleFeed {
+  private readonly subscribers = new Set<Subscriber>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+
+  constructor(
+    private readonly source: ConsoleSource,
+    private readonly options: { intervalMs?: number; webRoot?: string } = {},
+  ) {}
+
+  /** Answers the console's paths; false for any other path, which the run's API answers. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    // The raw path, not URL's: URL would resolve `/console/%2e%2e/x` to `/x` and hide the attempt.
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (path !== '/console' && !path.startsWith('/console/') && path !== '/v1/console' && !path.startsWith('/v1/console/')) return false;
+    const json = (status: number, body: object, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body) + '\n');
+      return true;
+    };
+    if (this.source.stopped()) return json(503, { error: `the run of ${this.source.walkthrough.name} is stopped` });
+    if (path.startsWith('/v1/console')) {
+      if (path !== '/v1/console/events') return json(404, { error: `no such console endpoint: ${path}`, endpoints: ENDPOINTS });
+      if (req.method !== 'GET') return json(405, { error: `${req.method} is not allowed on ${path}; use GET` }, { allow: 'GET' });
+      try {
+        this.source.world();
+      } catch {
+        // The API listens before the first step is applied: nothing to show yet.
+        return json(503, { error: `${this.source.walkthrough.name} is still starting; try again once it is ready` });
+      }
+      void this.subscribe(req, res);
+      return true;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: `${req.method} is not allowed on ${path}; use GET` }, { allow: 'GET, HEAD' });
+    if (path === '/console') {
+      res.writeHead(301, { location: '/console/' }).end();
+      return true;
+    }
+    void this.serveFile(path.slice('/console/'.length), req, res, json);
+    return true;
+  }
+
+  /** The step changed: every page gets the new topology now, and counts start again from here. */
+  changed(): void {
+    if (this.subscribers.size === 0) return;
+    void this.readCounts(splitSources(this.source.world(), this.source.configs())).then(({ counts }) => {
+      for (const s of this.subscribers) {
+        s.baseline = counts;
+        s.since = new Date();
+      }
+      return this.tick();
+    });
+  }
+
+  /** The run stops: pages learn it and stop reconnecting. */
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    for (const s of this.subscribers) s.res.end('event: stopped\ndata: {}\n\n');
+    this.subscribers.clear();
+  }
+
+  private async subscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.write('retry: 2000\n\n');
+    const { counts } = await this.readCounts(splitSources(this.source.world(), this.source.configs()));
+    if (res.destroyed) return;
+    const subscriber: Subscriber = { res, baseline: counts, since: new Date() };
+    this.subscribers.add(subscriber);
+    req.on('close', () => {
+      this.subscribers.delete(subscriber);
+      if (this.subscribers.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    });
+    this.timer ??= setInterval(() => void this.tick(), this.options.intervalMs ?? 1000);
+    await this.tick(subscriber);
+  }
+
+  /** One read of the stats for every page; a tick still reading when the next is due is skipped. */
+  private async tick(only?: Subscriber): Promise<void> {
+    if (!only) {
+      if (this.ticking) return;
+      this.ticking = true;
+    }
+    try {
+      const world = this.source.world();
+      const sources = splitSources(world, this.source.configs());
+      const { counts, errors } = await this.readCounts(sources);
+      const base = {
+        walkthrough: { name: this.source.walkthrough.name, title: this.source.walkthrough.title },
+        step: this.stepInfo(),
+        steps: this.source.walkthrough.steps.map((s) => ({ name: s.name, title: s.title })),
+        ...(this.source.applying() !== undefined ? { applying: this.source.applying()! } : {}),
+        processes: this.source.processes().map((p) => ({ name: p.name, ready: p.ready, restarts: p.restarts, ...(p.pid !== undefined ? { pid: p.pid } : {}) })),
+        topology: topologyOf(this.source.walkthrough, world),
+        statsErrors: errors,
+        at: new Date().toISOString(),
+      };
+      for (const s of only ? [only] : [...this.subscribers]) {
+        const splits: RouteSplit[] = sources.map((source) => {
+          // A route new since this page connected starts counting now.
+          if (!s.baseline.has(source.id)) s.baseline.set(source.id, counts.get(source.id) ?? new Map());
+          const from = s.baseline.get(source.id)!;
+          const now = counts.get(source.id) ?? new Map<string, TargetCounts>();
+          return {
+            id: source.id,
+            label: source.label,
+            clients: source.clients.map((c) => c.name),
+            targets: source.targets.map((t) => ({ ...t, observed: countsSince(from.get(t.cluster), now.get(t.cluster)) })),
+          };
+        });
+        const snapshot: ConsoleSnapshot = { ...base, splits, countingSince: s.since.toISOString() };
+        if (!s.res.destroyed) s.res.write(`event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
+      }
+    } catch (error) {
+      for (const s of only ? [only] : [...this.subscribers]) {
+        if (!s.res.destroyed) s.res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
+      }
+    } finally {
+      if (!only) this.ticking = false;
+    }
+  }
+
+  private stepInfo(): ConsoleSnapshot['step'] {
+    const step = this.source.walkthrough.steps.find((s) => s.name === this.source.step())!;
+    return { name: step.name, title: step.title, summary: step.summary };
+  }
+
+  /** Each client proxy's stats once, summed per split over its clients. */
+  private async readCounts(sources: SplitSource[]): Promise<{ counts: Map<string, Map<string, TargetCounts>>; errors: string[] }> {
+    const ports = new Map<number, string>();
+    for (const source of sources) for (const c of source.clients) ports.set(c.adminPort, c.name);
+    const errors: string[] = [];
+    const perPort = new Map<number, Map<string, TargetCounts>>();
+    await Promise.all(
+      [...ports].map(async ([port, name]) => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/stats?format=json&filter=${encodeURIComponent('upstream_rq_(2xx|total)$')}`, { signal: AbortSignal.timeout(900) });
+          if (!res.ok) throw new Error(`admin answered ${res.status}`);
+          perPort.set(port, parseClusterCounts(await res.json()));
+        } catch (error) {
+          errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }),
+    );
+    const counts = new Map(sources.map((source) => [source.id, sumCounts(source.clients.map((c) => perPort.get(c.adminPort) ?? new Map()))]));
+    return { counts, errors };
+  }
+
+  private async serveFile(rel: string, req: IncomingMessage, res: ServerResponse, json: (status: number, body: object) => boolean): Promise<void> {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(rel);
+    } catch {
+      json(400, { error: 'the path is not valid percent-encoding', path: `/console/${rel}` });
+      return;
+    }
+    if (decoded.includes('\0') || decoded.split(/[\\/]/).includes('..')) {
+      json(400, { error: "path traversal ('..') and NUL bytes are not allowed", path: `/console/${rel}` });
+      return;
+    }
+    if (decoded.split('/').some((part) => part.startsWith('.'))) {
+      json(404, { error: 'not found', path: `/console/${rel}` });
+      return;
+    }
+    const root = resolve(this.options.webRoot ?? builtPage);
+    const file = resolve(join(root, decoded === '' ? 'index.html' : decoded));
+    if (file !== root && !file.startsWith(root + sep)) {
+      json(400, { error: 'the path leaves the console folder', path: `/console/${rel}` });
+      return;
+    }
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) {
+      const built = await stat(join(root, 'index.html')).catch(() => undefined);
+      if (!built) json(503, { error: 'the mesh console is not built: run `pnpm build` (or `pnpm --filter @amw/mesh-console build`)' });
+      else json(404, { error: 'not found', path: `/console/${rel}` });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'x-content-type-options': 'nosniff',
+      // Vite's hashed assets never change under a name; the page itself must be fetched anew.
+      'cache-control': decoded.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
+    if (req.method === 'HEAD') res.end();
+    else createReadStream(file).pipe(res);
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The mesh console of a real mesh-basics run: its event stream and error answers, then the page
+ * in headless Chromium — the topology with its weights, the proxies' health, and the observed
+ * split appearing as requests go through the gateway to the router's two ColorTellers.
+ */
+import { mkdir } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleSnapshot } from '@amw/mesh-console';
+import { chromiumForTests } from '@amw/dev-stack/testing';
+import { getWalkthrough } from '@amw/mesh-manifests';
+import { startWalkthrough, type Started } from './harness.js';
+
+const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+const chromium = chromiumForTests();
+
+/** The first `event: <name>` of a stream, parsed; the connection is closed after it. */
+function firstEvent<T>(url: string, name: string, timeoutMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`${url} answered ${res.statusCode}`));
+      res.setEncoding('utf8');
+      let buffered = '';
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (const block of buffered.split('\n\n').slice(0, -1)) {
+          const lines = block.split('\n');
+          if (lines.includes(`event: ${name}`)) {
+            req.destroy();
+            resolve(JSON.parse(lines.find((l) => l.startsWith('data: '))!.slice(6)) as T);
+            return;
+          }
+        }
+      });
+      res.on('end', () => reject(new Error(`${url} ended before an "${name}" event`)));
+    });
+    req.on('error', reject);
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no "${name}" event from ${url} within ${timeoutMs} ms`)));
+    req.end();
+  });
+}
+
+function raw(url: string, method: string): Promise<{ status: number; type: string | undefined; body: string }> {
+  const { origin } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(origin, { method, path: url.slice(origin.length), agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, type: res.headers['content-type'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends `count` requests through an entry, `parallel` at a time; resolves the status codes seen. */
+async function burst(url: string, count: number, parallel = 8): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        next++;
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+    }),
+  );
+  return statuses;
+}
+
+describe('the mesh console of mesh-basics', () => {
+  let started: Started;
+  let base: string;
+
+  beforeAll(async () => {
+    started = await startWalkthrough(getWalkthrough('mesh-basics'), {});
+    base = started.run.controlPlaneUrl;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+  }, 60_000);
+
+  it('is in the ready line, on the run’s loopback API server', () => {
+    expect(started.run.readyLine().console).toBe(`${base}/console/`);
+    expect(new URL(started.run.consoleUrl).hostname).toBe('127.0.0.1');
+  });
+
+  it('streams a snapshot with the step, the processes, the topology and the weighted route', async () => {
+    const snapshot = await firstEvent<ConsoleSnapshot>(`${base}/v1/console/events`, 'snapshot');
+    expect(snapshot.walkthrough.name).toBe('mesh-basics');
+    expect(snapshot.step.name).toBe('mesh');
+    expect(snapshot.processes.length).toBe(started.run.processStates().length);
+    const labels = (tier: string) => snapshot.topology.nodes.filter((n) => n.tier === tier).map((n) => n.label).sort();
+    expect(labels('entry')).toEqual(['client', 'gateway']);
+    expect(labels('gateway')).toEqual(['gateway-v']);
+    expect(labels('service')).toEqual(['svc-v']);
+    expect(labels('router')).toEqual(['vrouter-1']);
+    expect(labels('node')).toEqual(['client', 'vnode-1', 'vnode-2']);
+    const weighted = snapshot.topology.edges.filter((e) => e.weight !== undefined);
+    expect(weighted.map((e) => e.label)).toEqual(['route-1 /* · weight 1', 'route-1 /* · weight 1']);
+    expect(snapshot.splits).toHaveLength(1);
+    const [split] = snapshot.splits;
+    expect(split!.label).toBe('route-1');
+    // The gateway and the client pod's sidecar both route to svc-v: both are the route's clients.
+    expect([...split!.clients].sort()).toEqual(['client', 'gateway-v']);
+    expect(split!.targets.map((t) => [t.label, t.weight, t.observed.total])).toEqual([
+      ['vnode-1', 1, 0],
+      ['vnode-2', 1, 0],
+    ]);
+  });
+
+  it('answers bad console paths and methods with a JSON error', async () => {
+    const cases: [string, RequestInit, number, string][] = [
+      ['/v1/console/nope', {}, 404, 'no such console endpoint: /v1/console/nope'],
+      ['/v1/console/events', { method: 'POST' }, 405, 'POST is not allowed'],
+      ['/console/%2e%2e/package.json', {}, 400, "path traversal ('..')"],
+      ['/console/%E0%A4%A', {}, 400, 'not valid percent-encoding'],
+      ['/console/assets/missing.js', {}, 404, 'not found'],
+      ['/console/.env', {}, 404, 'not found'],
+      ['/console/', { method: 'DELETE' }, 405, 'DELETE is not allowed'],
+    ];
+    for (const [path, init, status, error] of cases) {
+      // Sent as written: fetch would resolve `%2e%2e` before the server sees it.
+      const res = await raw(`${base}${path}`, init.method ?? 'GET');
+      expect(res.status, path).toBe(status);
+      expect(res.type, path).toBe('application/json');
+      expect((JSON.parse(res.body) as { error: string }).error, path).toContain(error);
+    }
+    const redirect = await fetch(`${base}/console`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/console/']);
+    const page = await fetch(`${base}/console/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<title>Mesh console</title>');
+  });
+
+  describe.runIf(chromium)('in Chromium', () => {
+    let browser: Browser;
+    let page: Page;
+    const errors: string[] = [];
+
+    beforeAll(async () => {
+      browser = await playwright.launch(chromium!);
+      page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    it('shows the topology with its weights, the health of every proxy, and the observed split as requests arrive', async () => {
+      await page.goto(started.run.consoleUrl);
+      await expect.poll(() => page.getByTestId('current-step').textContent(), { timeout: 15_000 }).toBe('mesh');
+      const nodes = page.getByTestId('topology-node');
+      await expect.poll(() => nodes.count()).toBeGreaterThan(0);
+      const byTier = async (tier: string) => (await page.locator(`[data-testid="topology-node"][data-tier="${tier}"] .node-label`).allTextContents()).sort();
+      expect(await byTier('router')).toEqual(['vrouter-1']);
+      expect(await byTier('node')).toEqual(['client', 'vnode-1', 'vnode-2']);
+      expect(await byTier('gateway')).toEqual(['gateway-v']);
+      expect((await page.getByTestId('edge-label').allTextContents()).filter((l) => l.includes('weight'))).toEqual(['route-1 /* · weight 1', 'route-1 /* · weight 1']);
+      const processes = started.run.processStates().length;
+      await expect.poll(() => page.getByTestId('health-summary').textContent()).toBe(`${processes} of ${processes} ready`);
+      await expect.poll(() => page.getByTestId('connection').textContent()).toContain('live');
+
+      const rows = page.getByTestId('split-row');
+      expect(await rows.locator('[data-testid="configured"]').allTextContents()).toEqual(['50%', '50%']);
+      expect(await rows.locator('[data-testid="observed"]').allTextContents()).toEqual(['—', '—']);
+
+      const statuses = await burst(started.run.urls.entries.gateway!, 200);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const sent = async () => (await rows.locator('[data-testid="counts"]').allTextContents()).map((t) => Number(t.split('/')[1]));
+      await expect.poll(async () => (await sent()).reduce((a, b) => a + b, 0), { timeout: 10_000 }).toBe(200);
+      const observed = (await rows.locator('[data-testid="observed"]').allTextContents()).map((t) => Number(t.replace('%', '')));
+      expect(observed.reduce((a, b) => a + b, 0)).toBe(100);
+      // Round robin over weights 1:1: close to half each (a binomial bound would be wider still).
+      for (const share of observed) expect(share).toBeGreaterThanOrEqual(35);
+      const drawn = async () => JSON.parse((await page.getByTestId('split-chart').getAttribute('data-drawn-observed')) ?? '[]') as number[];
+      await expect.poll(drawn).toEqual(observed);
+      expect(JSON.parse((await page.getByTestId('split-chart').getAttribute('data-drawn-configured')) ?? '[]')).toEqual([50, 50]);
+
+      // A string: this package's TypeScript has no DOM types, the browser runs it as it is.
+      const fits = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as number[];
+      expect(fits[0]).toBeLessThanOrEqual(1280);
+      expect(fits[1]).toBeLessThanOrEqual(720);
+      await mkdir(artifactsDir, { recursive: true });
+      await page.screenshot({ path: join(artifactsDir, 'mesh-console.png') });
+      expect(errors).toEqual([]);
+    }, 60_000);
+
+    it('reaches the topology’s boxes and the chart with the keyboard', async () => {
+      const seen = new Set<string>();
+      await page.locator('body').focus();
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        seen.add((await page.evaluate("document.activeElement?.getAttribute('data-testid') ?? ''")) as string);
+      }
+      expect(seen).toContain('topology-node');
+      expect(seen).toContain('split-chart');
+      const label = await page.locator('[data-testid="topology-node"][data-tier="router"]').getAttribute('aria-label');
+      expect(label).toBe('Virtual routers: vrouter-1 (router :80)');
+    });
+  });
+
+  it('tells a connected page that the run stopped', async () => {
+    const stopped = firstEvent<object>(`${base}/v1/console/events`, 'stopped', 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const stopping = started.stop();
+    await expect(stopped).resolves.toEqual({});
+    expect(await stopping, 'processes left behind').toEqual([]);
+  }, 60_000);
+});
