@@ -9,3 +9,4 @@ export const webRoot: string = fileURLToPath(new URL('../dist/web/', import.meta
 
 export * from './snapshot.js';
 export * from './split.js';
+export * from './steps.js';

@@ -46,6 +46,8 @@ export class ConsoleFeed {
   private readonly subscribers = new Set<Subscriber>();
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  /** A refresh asked for while a tick was reading: one more tick once it is done. */
+  private again = false;
 
   constructor(
     private readonly source: ConsoleSource,
@@ -95,6 +97,14 @@ export class ConsoleFeed {
     });
   }
 
+  /**
+   * A step change started or ended: pages learn it now rather than at the next tick, so their
+   * step buttons are disabled while it is in flight.
+   */
+  refresh(): void {
+    if (this.subscribers.size > 0) void this.tick();
+  }
+
   /** The run stops: pages learn it and stop reconnecting. */
   close(): void {
     clearInterval(this.timer);
@@ -124,7 +134,10 @@ export class ConsoleFeed {
   /** One read of the stats for every page; a tick still reading when the next is due is skipped. */
   private async tick(only?: Subscriber): Promise<void> {
     if (!only) {
-      if (this.ticking) return;
+      if (this.ticking) {
+        this.again = true;
+        return;
+      }
       this.ticking = true;
     }
     try {
@@ -162,7 +175,13 @@ export class ConsoleFeed {
         if (!s.res.destroyed) s.res.write(`event: failure\ndata: ${JSON.stringify({ error: error instanceof Error ? error.message : String(error) })}\n\n`);
       }
     } finally {
-      if (!only) this.ticking = false;
+      if (!only) {
+        this.ticking = false;
+        if (this.again && this.subscribers.size > 0) {
+          this.again = false;
+          void this.tick();
+        }
+      }
     }
   }
 

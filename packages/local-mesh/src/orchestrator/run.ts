@@ -250,6 +250,7 @@ export class WalkthroughRun {
     if (this.pendingStep !== undefined) return Promise.reject(new StepInFlightError(this.pendingStep));
     const from = this.stepName;
     this.pendingStep = step;
+    this.console.refresh();
     const next = this.applying
       .then(() => this.reconcile(step))
       .catch(async (error: unknown) => {
@@ -265,6 +266,7 @@ export class WalkthroughRun {
       })
       .finally(() => {
         this.pendingStep = undefined;
+        this.console.refresh();
       });
     this.applying = next.catch(() => {});
     return next;

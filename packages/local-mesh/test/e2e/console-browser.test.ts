@@ -11,11 +11,31 @@ import { chromium as playwright, type Browser, type Page } from 'playwright-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleSnapshot } from '@amw/mesh-console';
 import { chromiumForTests } from '@amw/dev-stack/testing';
-import { getWalkthrough } from '@amw/mesh-manifests';
+import { getWalkthrough, workload, type Walkthrough } from '@amw/mesh-manifests';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 const chromium = chromiumForTests();
+
+const meshBasics = getWalkthrough('mesh-basics');
+/** mesh-basics plus a step whose app exits at once: the page's failed-step path, with a real rollback. */
+const walkthrough: Walkthrough = {
+  ...meshBasics,
+  steps: [
+    ...meshBasics.steps,
+    {
+      name: 'broken',
+      title: 'a workload that cannot start',
+      summary: 'an app whose configuration is invalid (SERVER_PORT) exits at once',
+      changes: [
+        {
+          op: 'put',
+          resource: workload('mesh-test', 'doomed', { component: 'colorteller', replicas: 1, podLabels: { app: 'doomed' }, ports: [{ name: 'http', port: 8080 }], env: { SERVER_PORT: 'not-a-port' } }),
+        },
+      ],
+    },
+  ],
+};
 
 /** The first `event: <name>` of a stream, parsed; the connection is closed after it. */
 function firstEvent<T>(url: string, name: string, timeoutMs = 10_000): Promise<T> {
@@ -79,7 +99,7 @@ describe('the mesh console of mesh-basics', () => {
   let base: string;
 
   beforeAll(async () => {
-    started = await startWalkthrough(getWalkthrough('mesh-basics'), {});
+    started = await startWalkthrough(walkthrough, {}, 'mesh');
     base = started.run.controlPlaneUrl;
   }, 180_000);
 
@@ -195,6 +215,22 @@ describe('the mesh console of mesh-basics', () => {
       expect(errors).toEqual([]);
     }, 60_000);
 
+    it('shows a step that cannot come up as failed, and keeps showing the step the run went back to', async () => {
+      expect(await page.getByTestId('step-next').getAttribute('aria-label')).toBe('Next step: broken');
+      await page.getByTestId('step-next').click();
+      const outcome = page.getByTestId('step-outcome');
+      await expect.poll(() => outcome.count(), { timeout: 60_000 }).toBe(1);
+      expect(await outcome.getAttribute('data-kind')).toBe('failed');
+      expect(await outcome.getAttribute('role')).toBe('alert');
+      expect(await outcome.textContent()).toMatch(/Step broken failed: step "broken" failed \(.*doomed.*\); the run is back at step "mesh"\.$/);
+      expect(await page.getByTestId('current-step').textContent()).toBe('mesh');
+      expect(started.run.step).toBe('mesh');
+      await expect.poll(async () => (await page.locator('[data-testid="topology-node"][data-tier="instance"] .node-label').allTextContents()).some((l) => l.includes('doomed'))).toBe(false);
+      await expect.poll(() => page.getByTestId('step-next').isDisabled()).toBe(false);
+      // Chromium logs every 500 it receives; that answer is the one the page just explained.
+      expect(errors).toEqual(['Failed to load resource: the server responded with a status of 500 (Internal Server Error)']);
+    }, 90_000);
+
     it('reaches the topology’s boxes and the chart with the keyboard', async () => {
       const seen = new Set<string>();
       await page.locator('body').focus();
@@ -204,6 +240,7 @@ describe('the mesh console of mesh-basics', () => {
       }
       expect(seen).toContain('topology-node');
       expect(seen).toContain('split-chart');
+      expect(seen).toContain('step-next');
       const label = await page.locator('[data-testid="topology-node"][data-tier="router"]').getAttribute('aria-label');
       expect(label).toBe('Virtual routers: vrouter-1 (router :80)');
     });

@@ -1,5 +1,6 @@
 import { Health } from './components/Health.js';
 import { SplitChart } from './components/SplitChart.js';
+import { StepControls } from './components/StepControls.js';
 import { TopologyView } from './components/TopologyView.js';
 import { useSnapshot, type Connection } from './useSnapshot.js';
 
@@ -26,19 +27,7 @@ export function App() {
       {error && <p role="alert" className="error">{error}</p>}
       {snapshot ? (
         <>
-          <nav className="steps" aria-label="Steps of the walkthrough">
-            <ol>
-              {snapshot.steps.map((s) => (
-                <li key={s.name} aria-current={s.name === snapshot.step.name ? 'step' : undefined} title={s.title} data-testid={s.name === snapshot.step.name ? 'current-step' : undefined}>
-                  {s.name}
-                </li>
-              ))}
-            </ol>
-            <p className="summary">
-              <strong>{snapshot.step.title}.</strong> {snapshot.step.summary}
-              {snapshot.applying && <em> Applying step {snapshot.applying}…</em>}
-            </p>
-          </nav>
+          <StepControls snapshot={snapshot} />
           <main>
             <section className="panel topology" aria-labelledby="topology-heading">
               <h2 id="topology-heading">Topology at step {snapshot.step.name}</h2>
