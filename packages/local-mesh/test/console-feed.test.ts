@@ -1,6 +1,6 @@
 /**
- * The console's answers that need no running mesh: a run that is stopped or still starting, and
- * a console that was never built.
+ * The console's answers that need no running mesh: a run that is stopped or still starting, a
+ * console that was never built, and the load button's endpoint against a local HTTP server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -9,12 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getWalkthrough } from '@amw/mesh-manifests';
+import type { LoadProgress } from '@amw/mesh-console';
 import { ConsoleFeed, type ConsoleSource } from '../src/console/feed.js';
+import { LoadBurst } from '../src/console/load.js';
+import type { MeshWorld } from '../src/control-plane/world.js';
 
 let server: Server | undefined;
+let target: Server | undefined;
+let feed: ConsoleFeed | undefined;
 afterEach(async () => {
-  await new Promise((r) => server?.close(r) ?? r(undefined));
+  feed?.close();
+  feed = undefined;
+  for (const s of [server, target]) if (s) await new Promise((r) => s.close(r));
   server = undefined;
+  target = undefined;
 });
 
 async function serve(feed: ConsoleFeed): Promise<string> {
@@ -34,6 +42,8 @@ const source = (overrides: Partial<ConsoleSource>): ConsoleSource => ({
     throw new Error('the run has not started');
   },
   configs: () => [],
+  loadEntries: () => [],
+  tracing: () => false,
   stopped: () => false,
   ...overrides,
 });
@@ -68,5 +78,101 @@ describe('ConsoleFeed', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('POST /v1/console/load', () => {
+  /** A stand-in load balancer: answers 200, except 503 for every fifth request, and logs arrivals. */
+  async function startTarget(): Promise<{ url: string; arrivals: number[] }> {
+    const arrivals: number[] = [];
+    target = createServer((req, res) => {
+      arrivals.push(performance.now());
+      res.writeHead(arrivals.length % 5 === 0 ? 503 : 200).end('ok');
+    });
+    await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(target.address() as AddressInfo).port}`, arrivals };
+  }
+
+  async function post(base: string, body: string): Promise<{ status: number; body: { error?: string; burst?: LoadProgress } }> {
+    const res = await fetch(`${base}/v1/console/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: res.status, body: (await res.json()) as { error?: string; burst?: LoadProgress } };
+  }
+
+  const running = (entries: { name: string; url: string }[]) => source({ world: () => ({}) as MeshWorld, loadEntries: () => entries });
+
+  it('refuses bad bodies with 400 naming the problem, and sends nothing', async () => {
+    const { url, arrivals } = await startTarget();
+    feed = new ConsoleFeed(running([{ name: 'gateway', url }]));
+    const base = await serve(feed);
+    const cases: [string, string][] = [
+      ['not json', 'the body is not JSON'],
+      ['[]', 'the body must be a JSON object'],
+      ['{"entry":"client","count":5,"ratePerSecond":5}', 'entry "client" is not a load-balancer entry of this run at this step (gateway)'],
+      ['{"entry":"gateway","count":0,"ratePerSecond":5}', 'count must be from 1 to 1000, not 0'],
+      ['{"entry":"gateway","count":5,"ratePerSecond":500}', 'ratePerSecond must be from 1 to 100, not 500'],
+    ];
+    for (const [body, error] of cases) {
+      const answer = await post(base, body);
+      expect(answer.status, body).toBe(400);
+      expect(answer.body.error, body).toContain(error);
+    }
+    expect((await post(base, JSON.stringify({ entry: 'gateway'.repeat(1000), count: 1, ratePerSecond: 1 }))).status).toBe(413);
+    const get = await fetch(`${base}/v1/console/load`);
+    expect([get.status, get.headers.get('allow')]).toEqual([405, 'POST']);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(arrivals).toEqual([]);
+  });
+
+  it('refuses an entry whose URL is not on 127.0.0.1 even when the run lists it', async () => {
+    feed = new ConsoleFeed(running([{ name: 'gateway', url: 'http://192.0.2.1:80' }]));
+    const answer = await post(await serve(feed), '{"entry":"gateway","count":1,"ratePerSecond":1}');
+    expect([answer.status, answer.body.error]).toEqual([400, 'entry "gateway" is not on http://127.0.0.1 (http://192.0.2.1:80); the console only sends to this machine']);
+  });
+
+  it('sends a paced burst, refuses a second while it runs, and takes a new one after', async () => {
+    const { url, arrivals } = await startTarget();
+    feed = new ConsoleFeed(running([{ name: 'gateway', url }]));
+    const base = await serve(feed);
+    const started = await post(base, '{"entry":"gateway","count":10,"ratePerSecond":20}');
+    expect(started.status).toBe(202);
+    expect(started.body.burst).toMatchObject({ entry: 'gateway', count: 10, ratePerSecond: 20, url: `${url}/`, running: true });
+    const second = await post(base, '{"entry":"gateway","count":1,"ratePerSecond":1}');
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatch(/^a burst is already running \(\d+ of 10 sent through gateway\); wait for it to finish$/);
+    await expect.poll(() => arrivals.length, { timeout: 5000 }).toBe(10);
+    // Ten requests at 20/s: the last is due 450 ms after the first, none much sooner.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(400);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeLessThan(2000);
+    const again = await post(base, '{"entry":"gateway","count":1,"ratePerSecond":1}');
+    // The first burst may still be waiting on its last answers; once done, a new one is accepted.
+    if (again.status === 409) {
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await post(base, '{"entry":"gateway","count":1,"ratePerSecond":1}')).status).toBe(202);
+    } else expect(again.status).toBe(202);
+  });
+
+  it('counts answers by status and unanswered requests in the progress', async () => {
+    const { url } = await startTarget();
+    const burst = new LoadBurst({ entry: 'gateway', count: 10, ratePerSecond: 100 }, `${url}/`);
+    await burst.done;
+    expect(burst.progress).toMatchObject({ sent: 10, answered: 10, failed: 0, byStatus: { '200': 8, '503': 2 }, running: false });
+    // Nothing listens on the closed server's port any more: every request goes unanswered.
+    await new Promise((r) => target!.close(r));
+    target = undefined;
+    const refused = new LoadBurst({ entry: 'gateway', count: 3, ratePerSecond: 100 }, `${url}/`);
+    await refused.done;
+    expect(refused.progress).toMatchObject({ sent: 3, answered: 0, failed: 3, byStatus: {}, running: false });
+  });
+
+  it('stops a running burst when the run stops', async () => {
+    const { url, arrivals } = await startTarget();
+    const burst = new LoadBurst({ entry: 'gateway', count: 100, ratePerSecond: 10 }, `${url}/`);
+    await new Promise((r) => setTimeout(r, 250));
+    burst.stop('the run stopped');
+    await burst.done;
+    expect(burst.progress.running).toBe(false);
+    expect(burst.progress.stoppedBecause).toBe('the run stopped');
+    expect(burst.progress.sent).toBeLessThan(10);
+    expect(arrivals.length).toBeLessThanOrEqual(burst.progress.sent);
   });
 });

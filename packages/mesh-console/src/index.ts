@@ -10,3 +10,5 @@ export const webRoot: string = fileURLToPath(new URL('../dist/web/', import.meta
 export * from './snapshot.js';
 export * from './split.js';
 export * from './steps.js';
+export * from './load.js';
+export * from './waterfall.js';

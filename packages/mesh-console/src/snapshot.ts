@@ -1,3 +1,5 @@
+import type { LoadEntry, LoadProgress } from './load.js';
+
 /**
  * What a run's `GET /v1/console/events` pushes, one JSON snapshot per event: the server
  * (`@amw/local-mesh`) writes it, the page reads it. Defined here, in the package both import.
@@ -76,6 +78,10 @@ export interface ConsoleSnapshot {
   countingSince: string;
   /** When this snapshot was taken (ISO). */
   at: string;
+  /** The load button: the entries it may send through, and the running or last burst. */
+  load: { entries: LoadEntry[]; burst?: LoadProgress };
+  /** Whether a proxy of this step sends X-Ray segments; the traces panel is empty otherwise. */
+  tracing: boolean;
   /** Client proxies whose stats could not be read for this snapshot, and why. */
   statsErrors: string[];
 }

@@ -9,9 +9,20 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Walkthrough } from '@amw/mesh-manifests';
-import { countsSince, parseClusterCounts, sumCounts, webRoot as builtPage, type ConsoleSnapshot, type RouteSplit, type TargetCounts } from '@amw/mesh-console';
+import {
+  countsSince,
+  parseClusterCounts,
+  sumCounts,
+  validateLoadRequest,
+  webRoot as builtPage,
+  type ConsoleSnapshot,
+  type LoadEntry,
+  type RouteSplit,
+  type TargetCounts,
+} from '@amw/mesh-console';
 import type { MeshWorld } from '../control-plane/world.js';
 import type { ProxyConfig } from '../proxy/config.js';
+import { LoadBurst } from './load.js';
 import { splitSources, topologyOf, type SplitSource } from './topology.js';
 
 export interface ConsoleSource {
@@ -21,6 +32,10 @@ export interface ConsoleSource {
   processes(): { name: string; pid: number | undefined; ready: boolean; restarts: number }[];
   world(): MeshWorld;
   configs(): readonly ProxyConfig[];
+  /** The run's load-balancer entries now, with their 127.0.0.1 URLs: what the load button may use. */
+  loadEntries(): LoadEntry[];
+  /** Whether some proxy of this step sends X-Ray segments (ENABLE_ENVOY_XRAY_TRACING). */
+  tracing(): boolean;
   stopped(): boolean;
 }
 
@@ -31,7 +46,9 @@ interface Subscriber {
   since: Date;
 }
 
-const ENDPOINTS = ['GET /v1/console/events', 'GET /console/'];
+const ENDPOINTS = ['GET /v1/console/events', 'POST /v1/console/load', 'GET /console/'];
+/** A load request is three short fields; anything much longer is not one. */
+const MAX_BODY_BYTES = 4096;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -48,6 +65,8 @@ export class ConsoleFeed {
   private ticking = false;
   /** A refresh asked for while a tick was reading: one more tick once it is done. */
   private again = false;
+  /** The load button's burst: the one running, or the last one, shown until the next. */
+  private burst: LoadBurst | undefined;
 
   constructor(
     private readonly source: ConsoleSource,
@@ -65,15 +84,17 @@ export class ConsoleFeed {
     };
     if (this.source.stopped()) return json(503, { error: `the run of ${this.source.walkthrough.name} is stopped` });
     if (path.startsWith('/v1/console')) {
-      if (path !== '/v1/console/events') return json(404, { error: `no such console endpoint: ${path}`, endpoints: ENDPOINTS });
-      if (req.method !== 'GET') return json(405, { error: `${req.method} is not allowed on ${path}; use GET` }, { allow: 'GET' });
+      const method = path === '/v1/console/events' ? 'GET' : path === '/v1/console/load' ? 'POST' : undefined;
+      if (!method) return json(404, { error: `no such console endpoint: ${path}`, endpoints: ENDPOINTS });
+      if (req.method !== method) return json(405, { error: `${req.method} is not allowed on ${path}; use ${method}` }, { allow: method });
       try {
         this.source.world();
       } catch {
         // The API listens before the first step is applied: nothing to show yet.
         return json(503, { error: `${this.source.walkthrough.name} is still starting; try again once it is ready` });
       }
-      void this.subscribe(req, res);
+      if (method === 'POST') void this.startLoad(req, json);
+      else void this.subscribe(req, res);
       return true;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: `${req.method} is not allowed on ${path}; use GET` }, { allow: 'GET, HEAD' });
@@ -107,10 +128,55 @@ export class ConsoleFeed {
 
   /** The run stops: pages learn it and stop reconnecting. */
   close(): void {
+    this.burst?.stop('the run stopped');
     clearInterval(this.timer);
     this.timer = undefined;
     for (const s of this.subscribers) s.res.end('event: stopped\ndata: {}\n\n');
     this.subscribers.clear();
+  }
+
+  /** `POST /v1/console/load`: checks everything before sending anything; one burst at a time. */
+  private async startLoad(req: IncomingMessage, json: (status: number, body: object) => boolean): Promise<void> {
+    let text = '';
+    let tooLong = false;
+    try {
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        // Read to the end even when too long: leaving early would tear the socket down before the 413.
+        if (text.length <= MAX_BODY_BYTES) text += chunk.toString('utf8');
+        tooLong ||= text.length > MAX_BODY_BYTES;
+      }
+    } catch {
+      json(400, { error: 'the request body could not be read' });
+      return;
+    }
+    if (tooLong) {
+      json(413, { error: `the body is longer than ${MAX_BODY_BYTES} bytes; send {entry, count, ratePerSecond}` });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      json(400, { error: 'the body is not JSON; send {"entry": <load-balancer entry>, "count": 1..1000, "ratePerSecond": 1..100}' });
+      return;
+    }
+    if (this.source.stopped()) {
+      json(503, { error: `the run of ${this.source.walkthrough.name} is stopped` });
+      return;
+    }
+    if (this.burst?.progress.running) {
+      const p = this.burst.progress;
+      json(409, { error: `a burst is already running (${p.sent} of ${p.count} sent through ${p.entry}); wait for it to finish`, burst: p });
+      return;
+    }
+    const checked = validateLoadRequest(body, this.source.loadEntries());
+    if (!checked.ok) {
+      json(400, { error: checked.error });
+      return;
+    }
+    this.burst = new LoadBurst(checked.request, checked.url, () => this.refresh());
+    json(202, { burst: this.burst.progress });
+    this.refresh();
   }
 
   private async subscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -151,6 +217,8 @@ export class ConsoleFeed {
         ...(this.source.applying() !== undefined ? { applying: this.source.applying()! } : {}),
         processes: this.source.processes().map((p) => ({ name: p.name, ready: p.ready, restarts: p.restarts, ...(p.pid !== undefined ? { pid: p.pid } : {}) })),
         topology: topologyOf(this.source.walkthrough, world),
+        load: { entries: this.source.loadEntries(), ...(this.burst ? { burst: this.burst.progress } : {}) },
+        tracing: this.source.tracing(),
         statsErrors: errors,
         at: new Date().toISOString(),
       };

@@ -144,6 +144,8 @@ export class WalkthroughRun {
       processes: () => this.processStates(),
       world: () => this.currentWorld(),
       configs: () => this.published,
+      loadEntries: () => this.loadEntries(),
+      tracing: () => this.currentWorld().instances.some((i) => i.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1'),
       stopped: () => this.stopped,
     });
   }
@@ -194,6 +196,15 @@ export class WalkthroughRun {
   /** The mesh console of this run: served by the run's API server, on loopback only. */
   get consoleUrl(): string {
     return `${this.stream.url}/console/`;
+  }
+
+  /**
+   * The entries the console's load button may use: load balancers only, since a plain GET of `/`
+   * is what a learner sends them; an `exec` entry is a proxy and would need a target URL too.
+   */
+  private loadEntries(): { name: string; url: string }[] {
+    const urls = this.urls.entries;
+    return this.walkthrough.entries.filter((e) => e.kind === 'load-balancer' && urls[e.name] !== undefined).map((e) => ({ name: e.name, url: urls[e.name]! }));
   }
 
   instanceList(): Instance[] {

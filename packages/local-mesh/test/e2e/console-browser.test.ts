@@ -215,6 +215,40 @@ describe('the mesh console of mesh-basics', () => {
       expect(errors).toEqual([]);
     }, 60_000);
 
+    it('sends a paced burst through the gateway from the load button, and the observed split grows by its count', async () => {
+      const rows = page.getByTestId('split-row');
+      const sentTotal = async () => (await rows.locator('[data-testid="counts"]').allTextContents()).map((t) => Number(t.split('/')[1])).reduce((a, b) => a + b, 0);
+      const before = await sentTotal();
+      // exec entries (the client pod) are proxies, not offered; the gateway is the run's load balancer.
+      expect(await page.getByTestId('load-entry').locator('option').allTextContents()).toEqual(['gateway']);
+      expect([await page.getByTestId('load-count').inputValue(), await page.getByTestId('load-rate').inputValue()]).toEqual(['200', '20']);
+
+      const post = (body: object) => fetch(`${base}/v1/console/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const bad = await post({ entry: 'client', count: 5, ratePerSecond: 5 });
+      expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([400, 'entry "client" is not a load-balancer entry of this run at this step (gateway)']);
+      expect(await sentTotal()).toBe(before);
+
+      await page.getByTestId('load-count').fill('60');
+      await page.getByTestId('load-rate').fill('30');
+      await page.getByTestId('load-send').click();
+      await expect.poll(() => page.getByTestId('load-send').isDisabled(), { timeout: 5000 }).toBe(true);
+      const second = await post({ entry: 'gateway', count: 1, ratePerSecond: 1 });
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as { error: string }).error).toContain('a burst is already running');
+      const progress = page.getByTestId('load-progress');
+      await expect.poll(() => progress.getAttribute('data-running'), { timeout: 15_000 }).toBe('false');
+      expect(await progress.textContent()).toContain('gateway: 60 of 60 sent at 30/s, 60 answered (60× 200) — done');
+      await expect.poll(sentTotal, { timeout: 10_000 }).toBe(before + 60);
+      await expect.poll(() => page.getByTestId('load-send').isDisabled()).toBe(false);
+    }, 60_000);
+
+    it('says tracing is off in the traces tab, since mesh-basics does not enable it', async () => {
+      await page.getByTestId('tab-traces').click();
+      expect(await page.getByTestId('tracing-off').textContent()).toContain('Tracing is off in this walkthrough');
+      await page.getByTestId('tab-topology').click();
+      await expect.poll(() => page.getByTestId('topology-node').count()).toBeGreaterThan(0);
+    });
+
     it('shows a step that cannot come up as failed, and keeps showing the step the run went back to', async () => {
       expect(await page.getByTestId('step-next').getAttribute('aria-label')).toBe('Next step: broken');
       await page.getByTestId('step-next').click();
@@ -234,13 +268,15 @@ describe('the mesh console of mesh-basics', () => {
     it('reaches the topology’s boxes and the chart with the keyboard', async () => {
       const seen = new Set<string>();
       await page.locator('body').focus();
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 50; i++) {
         await page.keyboard.press('Tab');
         seen.add((await page.evaluate("document.activeElement?.getAttribute('data-testid') ?? ''")) as string);
       }
       expect(seen).toContain('topology-node');
       expect(seen).toContain('split-chart');
       expect(seen).toContain('step-next');
+      expect(seen).toContain('tab-topology');
+      expect(seen).toContain('load-send');
       const label = await page.locator('[data-testid="topology-node"][data-tier="router"]').getAttribute('aria-label');
       expect(label).toBe('Virtual routers: vrouter-1 (router :80)');
     });

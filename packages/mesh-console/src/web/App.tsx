@@ -1,7 +1,10 @@
+import { useState, type KeyboardEvent } from 'react';
 import { Health } from './components/Health.js';
+import { LoadControls } from './components/LoadControls.js';
 import { SplitChart } from './components/SplitChart.js';
 import { StepControls } from './components/StepControls.js';
 import { TopologyView } from './components/TopologyView.js';
+import { TracesPanel } from './components/TracesPanel.js';
 import { useSnapshot, type Connection } from './useSnapshot.js';
 
 const CONNECTION_TEXT: Record<Connection, string> = {
@@ -11,8 +14,20 @@ const CONNECTION_TEXT: Record<Connection, string> = {
   stopped: 'the run has stopped',
 };
 
+type View = 'topology' | 'traces';
+const VIEWS: View[] = ['topology', 'traces'];
+
 export function App() {
   const { snapshot, connection, error } = useSnapshot('/v1/console/events');
+  // The main area shows one view at a time so the page still fits 1280×720.
+  const [view, setView] = useState<View>('topology');
+  // Arrow keys move between tabs, as the WAI-ARIA tabs pattern has it.
+  const onTabKey = (event: KeyboardEvent) => {
+    if (event.key !== 'ArrowRight' && event.key !== 'ArrowLeft') return;
+    const next = VIEWS[(VIEWS.indexOf(view) + (event.key === 'ArrowRight' ? 1 : VIEWS.length - 1)) % VIEWS.length]!;
+    setView(next);
+    document.getElementById(`tab-${next}`)?.focus();
+  };
   return (
     <div className="console">
       <header>
@@ -29,13 +44,28 @@ export function App() {
         <>
           <StepControls snapshot={snapshot} />
           <main>
-            <section className="panel topology" aria-labelledby="topology-heading">
-              <h2 id="topology-heading">Topology at step {snapshot.step.name}</h2>
-              <TopologyView topology={snapshot.topology} />
+            <section className="panel topology">
+              <div role="tablist" aria-label="Main view" className="tabs" onKeyDown={onTabKey}>
+                {VIEWS.map((v) => (
+                  <button key={v} type="button" role="tab" id={`tab-${v}`} aria-selected={view === v} aria-controls={`view-${v}`} tabIndex={view === v ? 0 : -1} onClick={() => setView(v)} data-testid={`tab-${v}`}>
+                    {v === 'topology' ? `Topology at step ${snapshot.step.name}` : 'Traces'}
+                  </button>
+                ))}
+              </div>
+              {view === 'topology' ? (
+                <div role="tabpanel" id="view-topology" aria-labelledby="tab-topology" className="view">
+                  <TopologyView topology={snapshot.topology} />
+                </div>
+              ) : (
+                <div role="tabpanel" id="view-traces" aria-labelledby="tab-traces" className="view">
+                  <TracesPanel tracing={snapshot.tracing} />
+                </div>
+              )}
             </section>
             <aside>
               <section className="panel" aria-labelledby="splits-heading">
                 <h2 id="splits-heading">Weighted routes: configured vs observed</h2>
+                <LoadControls load={snapshot.load} />
                 <p className="hint">Requests counted since {new Date(snapshot.countingSince).toLocaleTimeString()}.</p>
                 {snapshot.splits.length === 0 ? <p>No route splits traffic at this step.</p> : snapshot.splits.map((split) => <SplitChart key={split.id} split={split} />)}
                 {snapshot.statsErrors.length > 0 && (
