@@ -13,8 +13,9 @@ import { join, relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { BindAddressError, LOOPBACK, exposureWarning, findRepoRoot, parseBindAddress } from '@amw/dev-stack';
 import { colourCode, colourEnabled, paint, processAlive, type SupervisorEvent } from '@amw/dev-stack/supervisor';
-import { checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
+import { LOCAL_PORT_BASE, checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../checks/runner.js';
+import { startOverview, type Overview } from '../console/overview.js';
 import { RunLockedError, WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
 import { PROXY_ENTRY } from '../orchestrator/launch.js';
 import { ourApps } from '../our-apps.js';
@@ -118,7 +119,10 @@ function bindAddressArg(raw: string): string {
 
 const BIND_ADDRESS_HELP = 'where the apps and proxy listeners listen: 127.0.0.1 (default, this machine only), or 0.0.0.0 or :: to let other machines call them';
 
-async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean; bindAddress: string }): Promise<WalkthroughRun[]> {
+/** The overview's port: the block below the first walkthrough's, which no walkthrough uses. */
+const OVERVIEW_PORT = LOCAL_PORT_BASE;
+
+async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean; bindAddress: string; overview?: boolean }): Promise<WalkthroughRun[]> {
   checkBuilt();
   refuseIfRunning(list);
   const warning = exposureWarning(options.bindAddress, 'the walkthroughs’ apps and proxy listeners');
@@ -127,12 +131,13 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
   const backing = await findBacking(needs, say);
   for (const line of backing.describe) say(`▸ ${line}`);
   const runs: WalkthroughRun[] = [];
+  let overview: Overview | undefined;
   let stopping = false;
   const stopAll = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`\n▸ ${signal}: stopping every process`);
-    await Promise.all(runs.map((r) => r.stop()));
+    await Promise.all([...runs.map((r) => r.stop()), overview?.close()]);
     for (const service of backing.services) await service.stop();
     say('▸ stopped');
     process.exit(0);
@@ -156,6 +161,7 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
       });
       runs.push(run);
     }
+    if (options.overview) overview = await startOverview(runs, OVERVIEW_PORT);
   } catch (error) {
     // Nothing half-started stays behind: the runs already up and the backing servers go too.
     await Promise.all(runs.map((r) => r.stop()));
@@ -164,8 +170,13 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
     throw error;
   }
   for (const run of runs) printReady(run);
+  if (overview) {
+    say('');
+    say(`▸ every walkthrough, its step, health and console: ${overview.url}`);
+  }
   say('');
   for (const run of runs) say(JSON.stringify(run.readyLine()));
+  if (overview) say(JSON.stringify({ overview: overview.url }));
   return runs;
 }
 
@@ -244,7 +255,7 @@ export function program(): Command {
     .option('--bind-address <ip>', BIND_ADDRESS_HELP, bindAddressArg, LOOPBACK)
     .description('start every walkthrough at once, each on its own ports')
     .action(async (opts: { quiet?: boolean; bindAddress: string }) => {
-      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress });
+      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress, overview: true });
       await new Promise(() => {});
     });
   cli

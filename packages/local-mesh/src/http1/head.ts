@@ -130,7 +130,8 @@ class FramingHeaders {
         if (name.toLowerCase() === 'connection') (this.connection ??= []).push(value);
         break;
       case 14:
-        if (name.toLowerCase() === 'content-length') (this.contentLength ??= []).push(value);
+        // As sent after the colon, like Transfer-Encoding: llhttp refuses `5\t`, which trimming would hide.
+        if (name.toLowerCase() === 'content-length') (this.contentLength ??= []).push(framingValue(raw ?? value));
         break;
       case 17:
         // Kept as sent after the colon (see transferCodings): trailing whitespace matters here.
@@ -251,6 +252,18 @@ function trimOws(text: string, start: number, end: number): string {
   return text.slice(start, end);
 }
 
+/**
+ * A framing header's value as llhttp reads it: whitespace before it skipped, spaces after it
+ * dropped, but a tab after it kept, so that the value is then refused.
+ */
+function framingValue(raw: string): string {
+  let start = 0;
+  while (raw.charCodeAt(start) === 32 || raw.charCodeAt(start) === 9) start++;
+  let end = raw.length;
+  while (end > start && raw.charCodeAt(end - 1) === 32) end--;
+  return raw.slice(start, end);
+}
+
 /** Header lines from `start` (just after the start line's CRLF) to the end of `text`. */
 function parseHeaderLines(text: string, start: number, seen: FramingHeaders): HeaderList {
   const headers: HeaderList = [];
@@ -269,7 +282,7 @@ function parseHeaderLines(text: string, start: number, seen: FramingHeaders): He
     const name = text.slice(pos, colon);
     const value = trimOws(text, colon + 1, end);
     headers.push(name, value);
-    seen.note(name, value, name.length === 17 ? text.slice(colon + 1, end) : undefined);
+    seen.note(name, value, name.length === 17 || name.length === 14 ? text.slice(colon + 1, end) : undefined);
     pos = end + 2;
   }
   return headers;

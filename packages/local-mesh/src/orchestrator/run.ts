@@ -194,6 +194,11 @@ export class WalkthroughRun {
   }
 
   /** The mesh console of this run: served by the run's API server, on loopback only. */
+  /** The step a change is moving the run to, while one is in flight. */
+  get applyingStep(): string | undefined {
+    return this.pendingStep;
+  }
+
   get consoleUrl(): string {
     return `${this.stream.url}/console/`;
   }

@@ -2,14 +2,20 @@
  * Moving a real run between steps from the mesh console, in headless Chromium: the canary
  * walkthrough of Yelb (v1-only → canary → promote), where each step changes what the topology
  * shows — a virtual node appears, weights change — and a change started elsewhere (a terminal's
- * `pnpm walkthrough step`) disables the page's buttons while it is in flight.
+ * `pnpm walkthrough step`) disables the page's buttons while it is in flight. Last, a vote's X-Ray
+ * trace opened in the Traces tab.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough } from '@amw/mesh-manifests';
 import { startWalkthrough, type Started } from './harness.js';
 
+const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 const chromium = chromiumForTests();
 const postgres = chromium ? await postgresForTests('localmesh_console_steps') : undefined;
 const redis = postgres ? await redisForTests() : undefined;
@@ -90,4 +96,55 @@ describe.runIf(postgres && redis)('steps from the mesh console of yelb-canary-ob
     expect(fits[1]).toBeLessThanOrEqual(720);
     expect(errors).toEqual([]);
   }, 90_000);
+  it('opens a vote’s trace in the Traces tab: one row per hop, nested, with durations', async () => {
+    const ui = started.run.urls.entries.ui!;
+    // A root of our own, as the checks runner's trace check sends, so the test picks exactly this vote's trace.
+    const root = `1-${Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+    for (let i = 0; i < 3; i++) expect((await fetch(`${ui}/api/outback`)).status).toBe(200);
+    const vote = await fetch(`${ui}/api/outback`, { headers: { 'x-amzn-trace-id': `Root=${root};Sampled=1` } });
+    expect(vote.status).toBe(200);
+
+    await page.getByTestId('tab-traces').click();
+    const item = page.locator(`[data-testid="trace-item"][data-trace="${root}"]`);
+    await expect.poll(async () => (await page.getByTestId('traces-refresh').click(), await item.count()), { timeout: 15_000, interval: 500 }).toBe(1);
+    // Each hop's segment arrives over UDP when that hop finishes; reopen until the last one is in.
+    const spans = async () => {
+      await item.click();
+      return page.getByTestId('span').evaluateAll((rows) =>
+        rows.map((r) => ({ name: r.querySelector('[data-testid="span-name"]')!.textContent!, depth: Number(r.getAttribute('data-depth')), duration: r.querySelector('[data-testid="span-duration"]')!.textContent! })),
+      );
+    };
+    const hops = ['yelb-ui', 'yelb-appserver', 'yelb-db'];
+    await expect
+      .poll(
+        async () => {
+          const names = (await spans()).map((s) => s.name);
+          return hops.filter((h) => !names.some((n) => n.includes(h)));
+        },
+        { timeout: 10_000, interval: 300 },
+      )
+      .toEqual([]);
+    const rows = await spans();
+    expect(await item.getAttribute('aria-pressed')).toBe('true');
+    const depthOf = (hop: string) => rows.find((s) => s.name.includes(hop))!.depth;
+    // The waterfall nests each hop under the one that called it: ui's sidecar → appserver → Postgres.
+    expect(depthOf('yelb-ui')).toBeLessThan(depthOf('yelb-appserver'));
+    expect(depthOf('yelb-appserver')).toBeLessThan(depthOf('yelb-db'));
+    for (const row of rows) expect(row.duration, row.name).toMatch(/^\d+(\.\d+)? (ms|s)$/);
+    expect(await page.getByTestId('waterfall').getAttribute('aria-label')).toContain(root);
+    // Bars lie inside the timeline: none starts before it or runs past its end.
+    const bars = await page.getByTestId('span-bar').evaluateAll((els) => els.map((e) => {
+      const { style } = e as unknown as { style: { left: string; width: string } };
+      return [parseFloat(style.left), parseFloat(style.width)];
+    }));
+    expect(bars.length).toBe(rows.length);
+    expect(bars.every(([left, width]) => left! >= 0 && width! >= 0 && left! + width! <= 100.001)).toBe(true);
+
+    const fits = (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as number[];
+    expect(fits[0]).toBeLessThanOrEqual(1280);
+    expect(fits[1]).toBeLessThanOrEqual(720);
+    await mkdir(artifactsDir, { recursive: true });
+    await page.screenshot({ path: join(artifactsDir, 'mesh-console-trace.png') });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 /**
  * `pnpm dev` as a learner runs it: every walkthrough at once from the built CLI, on the fixed
- * ports the guides print, every check of each walkthrough's final step passing against it, and
- * nothing left running after SIGTERM.
+ * ports the guides print, every check of each walkthrough's final step passing against it, the
+ * overview page linking every walkthrough's console, and nothing left running after SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -24,12 +24,14 @@ interface ReadyLine {
   step: string;
   entries: Record<string, string>;
   admin: Record<string, string>;
+  console: string;
 }
 
 describe.runIf(postgres && redis)('pnpm dev', () => {
   let dev: ChildProcess;
   let stateDir: string;
   const ready = new Map<string, ReadyLine>();
+  let overviewUrl: string | undefined;
   let output = '';
 
   beforeAll(async () => {
@@ -53,7 +55,11 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
           if (line.startsWith('{"walkthrough"')) {
             const parsed = JSON.parse(line) as ReadyLine;
             ready.set(parsed.walkthrough, parsed);
-            if (ready.size === walkthroughs.length) resolve();
+          }
+          // The overview's line comes after the walkthroughs' ready lines.
+          if (line.startsWith('{"overview"')) {
+            overviewUrl = (JSON.parse(line) as { overview: string }).overview;
+            resolve();
           }
         }
       });
@@ -84,6 +90,30 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
           `http://127.0.0.1:${localEntryPort(walkthrough, position, entry.name)}`,
         );
       }
+    }
+  });
+
+  it('serves one overview listing every walkthrough with its step, health and a console link that answers', async () => {
+    expect(overviewUrl).toBe('http://127.0.0.1:20000/');
+    expect(output).toContain(`▸ every walkthrough, its step, health and console: ${overviewUrl}`);
+    const page = await fetch(overviewUrl!);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const rows = [...html.matchAll(/<tr data-walkthrough="([^"]+)">([\s\S]*?)<\/tr>/g)].map((m) => ({
+      name: m[1]!,
+      step: /data-field="step">([^ <]+)/.exec(m[2]!)![1],
+      health: /data-field="health"[^>]*>([^<]+)/.exec(m[2]!)![1],
+      console: /<a href="([^"]+)" data-field="console">/.exec(m[2]!)![1]!,
+    }));
+    expect(rows.map((r) => r.name)).toEqual(walkthroughs.map((w) => w.name));
+    for (const row of rows) {
+      const line = ready.get(row.name)!;
+      expect(row.step).toBe(line.step);
+      expect(row.health).toMatch(/^✓ ready (\d+)\/\1$/);
+      expect(row.console).toBe(line.console);
+      const consolePage = await fetch(row.console);
+      expect(consolePage.status, `${row.name}'s console`).toBe(200);
+      expect(await consolePage.text()).toContain('<div id="root">');
     }
   });
 
