@@ -59,6 +59,9 @@ describe('request heads', () => {
     ['DEL in a header value', ['GET / HTTP/1.1', 'Host: a', 'X-A: \x7f'], 400],
     ['a control byte in the target', ['GET /a\x01b HTTP/1.1', 'Host: a'], 400],
     ['a tab in the target', ['GET /a\tb HTTP/1.1', 'Host: a'], 400],
+    // Found by the fuzzer: llhttp takes a quote in a path but not in a host.
+    ['a quote in an absolute-form host', ['GET http://a"b/ HTTP/1.1', 'Host: a'], 400],
+    ['a backslash in a CONNECT authority', ['CONNECT a\\b:443 HTTP/1.1', 'Host: a'], 400],
     ['an HTTP/1.1 request without Host', ['GET / HTTP/1.1'], 400],
     ['two Host headers', ['GET / HTTP/1.1', 'Host: a', 'Host: b'], 400],
     ['an expectation other than 100-continue', ['POST / HTTP/1.1', 'Host: a', 'Expect: 200-ok', 'Content-Length: 1'], 417],

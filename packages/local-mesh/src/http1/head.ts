@@ -184,6 +184,8 @@ export class PartialHeadChecker {
   private spaces = 0;
   private protocolStart = 0;
   private colon = false;
+  /** Where in the target the next byte falls, to hold the authority to llhttp's characters. */
+  private target: 'start' | 'scheme' | 'slash1' | 'slash2' | 'authority' | 'rest' = 'start';
 
   /** Bytes from where the last call stopped up to `end`; an error at the first refused byte. */
   check(buf: Buffer, end: number): HttpParseError | undefined {
@@ -216,8 +218,10 @@ export class PartialHeadChecker {
   private requestLineByte(buf: Buffer, c: number): HttpParseError | undefined {
     if (c === 0x20) {
       if (++this.spaces > 2) return new HttpParseError('malformed request line', 400);
-      if (this.spaces === 1 && !METHODS.has(buf.toString('latin1', 0, this.pos))) {
-        return new HttpParseError(`invalid method: ${JSON.stringify(buf.toString('latin1', 0, Math.min(this.pos, 40)))}`, 400);
+      if (this.spaces === 1) {
+        const method = buf.toString('latin1', 0, this.pos);
+        if (!METHODS.has(method)) return new HttpParseError(`invalid method: ${JSON.stringify(method.slice(0, 40))}`, 400);
+        if (method === 'CONNECT') this.target = 'authority';
       }
       if (this.spaces === 2) {
         if (buf[this.pos - 1] === 0x20) return new HttpParseError('invalid request target', 400);
@@ -226,11 +230,38 @@ export class PartialHeadChecker {
       return undefined;
     }
     if (this.spaces === 0) return TOKEN_CHARS[c] === 1 ? undefined : new HttpParseError('invalid method', 400);
-    if (this.spaces === 1) return c > 0x20 && c < 0x7f ? undefined : new HttpParseError('invalid request target', 400);
+    if (this.spaces === 1) return c > 0x20 && c < 0x7f ? this.targetByte(c) : new HttpParseError('invalid request target', 400);
     // HTTP/<digit>.<digit>: which versions are served is parseRequestHead's decision (505).
     const at = this.pos - this.protocolStart;
     const fits = at < 5 ? c === HTTP_SLASH.charCodeAt(at) : at === 6 ? c === 0x2e : at < 8 && c >= 0x30 && c <= 0x39;
     return fits ? undefined : new HttpParseError('malformed request line', 400);
+  }
+
+  /** The target's shape as splitTarget reads it: `/…`, `*`, `scheme://authority…`, or CONNECT's authority. */
+  private targetByte(c: number): HttpParseError | undefined {
+    const refused = new HttpParseError('invalid request target', 400);
+    switch (this.target) {
+      case 'start':
+        if (c === 0x2f || c === 0x2a) this.target = 'rest';
+        else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) this.target = 'scheme';
+        else return refused;
+        return undefined;
+      case 'scheme':
+        if (c === 0x3a) this.target = 'slash1';
+        else if (!(((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2d || c === 0x2e)) return refused;
+        return undefined;
+      case 'slash1':
+      case 'slash2':
+        if (c !== 0x2f) return refused;
+        this.target = this.target === 'slash1' ? 'slash2' : 'authority';
+        return undefined;
+      case 'authority':
+        if (c === 0x2f || c === 0x3f) this.target = 'rest';
+        else if (AUTHORITY_REFUSED.has(c)) return new HttpParseError('invalid character in the request target\'s host', 400);
+        return undefined;
+      default:
+        return undefined;
+    }
   }
 
   private headerLineByte(c: number): HttpParseError | undefined {
@@ -364,15 +395,28 @@ function isDigits(text: string): boolean {
   return true;
 }
 
+/**
+ * Characters llhttp refuses in a target's authority (absolute-form, CONNECT) though it takes them
+ * in a path: a host a proxy routes on must be what its upstream would read as one.
+ */
+const AUTHORITY_REFUSED = new Set([...'"#<>\\^`{|}'].map((c) => c.charCodeAt(0)));
+
+function checkAuthority(authority: string): string {
+  for (let i = 0; i < authority.length; i++) {
+    if (AUTHORITY_REFUSED.has(authority.charCodeAt(i))) throw new HttpParseError(`invalid character in the request target's host: ${JSON.stringify(authority.slice(0, 80))}`, 400);
+  }
+  return authority;
+}
+
 function splitTarget(method: string, target: string, host: string): { path: string; authority: string } {
-  if (method === 'CONNECT') return { path: '', authority: target };
+  if (method === 'CONNECT') return { path: '', authority: checkAuthority(target) };
   if (target.charCodeAt(0) === 47 /* / */) return { path: target, authority: host };
   if (target === '*') return { path: '*', authority: host };
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.exec(target);
   if (scheme) {
     const rest = target.slice(scheme[0].length);
     const slash = rest.search(/[/?]/);
-    const authority = slash < 0 ? rest : rest.slice(0, slash);
+    const authority = checkAuthority(slash < 0 ? rest : rest.slice(0, slash));
     const path = slash < 0 ? '/' : rest[slash] === '?' ? `/${rest.slice(slash)}` : rest.slice(slash);
     return { path, authority: authority.indexOf('@') < 0 ? authority : authority.replace(/^[^@]*@/, '') };
   }
