@@ -133,7 +133,7 @@ describe('HTTP/1.1 codec against llhttp: the corpus', () => {
   });
 });
 
-/** The seed CI runs the properties with (any fixed number would do; FC_SEED overrides it). */
+/** What fast-check starts from under CI (any fixed number would do; FC_SEED overrides it). */
 const CI_SEED = 20261206;
 
 describe('HTTP/1.1 codec: property-based', () => {

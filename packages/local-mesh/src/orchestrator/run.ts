@@ -87,6 +87,24 @@ export interface ProcessState {
   lastExit?: { code: number | null; signal: string | null };
 }
 
+/**
+ * The run's API changes the mesh and sends load, and a learner's browser visits other sites
+ * while it runs: a page elsewhere must not be able to drive it. A browser names the site a
+ * request comes from (Origin) on every POST, and a site that rebinds its DNS name to 127.0.0.1
+ * still sends its own name as Host; the CLI and the console's own page send neither problem.
+ */
+function foreignRequest(req: IncomingMessage): string | undefined {
+  const host = req.headers.host ?? '';
+  if (!/^(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(host)) {
+    return `the run answers requests for 127.0.0.1 or localhost only, not for Host ${JSON.stringify(host.slice(0, 80))}`;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && req.method !== 'GET' && req.method !== 'HEAD' && origin !== `http://${host}`) {
+    return `requests from ${JSON.stringify(origin.slice(0, 80))} may not change this run; use its own console or \`pnpm walkthrough\``;
+  }
+  return undefined;
+}
+
 export type RunEvent =
   | { type: 'step'; walkthrough: string; step: string; starting: number; stopping: number }
   | { type: 'step-failed'; walkthrough: string; step: string; reason: string; restoredStep: string }
@@ -445,6 +463,11 @@ export class WalkthroughRun {
 
   /** The run's own API, next to the configuration streams: state, steps, traces, metrics, Cloud Map. */
   private api(req: IncomingMessage, res: ServerResponse): boolean {
+    const refusal = foreignRequest(req);
+    if (refusal) {
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: refusal }) + '\n');
+      return true;
+    }
     if (this.console.handle(req, res)) return true;
     const url = new URL(req.url ?? '/', 'http://run');
     const json = (status: number, body: unknown) => {

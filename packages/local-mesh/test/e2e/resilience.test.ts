@@ -324,6 +324,21 @@ describe('step changes', () => {
   });
 });
 
+describe('the run’s API from a browser on another site', () => {
+  it('refuses a step change a foreign page sends (Origin) and a request for a rebound name (Host), changing nothing', async () => {
+    const url = new URL('/v1/steps/broken', started.run.controlPlaneUrl);
+    const foreign = await http(Number(url.port), url.pathname, { method: 'POST', headers: { origin: 'http://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body)).toEqual({ error: 'requests from "http://evil.example" may not change this run; use its own console or `pnpm walkthrough`' });
+    const rebound = await http(Number(url.port), '/v1/state', { headers: { host: `evil.example:${url.port}` } });
+    expect(rebound.status).toBe(403);
+    expect(started.run.step).toBe('all');
+    // Its own page's origin is fine.
+    const own = await http(Number(url.port), '/v1/state', { headers: { origin: `http://127.0.0.1:${url.port}` } });
+    expect(own.status).toBe(200);
+  });
+});
+
 describe('a step that cannot come up', () => {
   it('is all or nothing: the run goes back to the step it was at and says so', async () => {
     const res = await fetch(new URL('/v1/steps/broken', started.run.controlPlaneUrl), { method: 'POST' });
