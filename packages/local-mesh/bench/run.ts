@@ -42,12 +42,12 @@ import { ConfigStreamServer } from '../src/control-plane/stream.js';
 import { PROXY_NODE_FLAGS } from '../src/orchestrator/launch.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
 import { benchCertificates, subjectName, type BenchCertificates } from './certificates.js';
-import { LoadGenerator, observed } from './load-generator.js';
-import type { ClosedResult, OpenResult, Target } from './load-worker.js';
+import { LoadGenerator, measureRounds, type LatencyRound, type ThroughputRound } from './load-generator.js';
+import type { Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type PairTls, type ServedApp } from './mesh-config.js';
 import { freePort, httpGet, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
 import { SettingError, setting } from './settings.js';
-import { fixed, median, megabytes, percentile, table } from './stats.js';
+import { fixed, median, megabytes, table } from './stats.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
@@ -108,26 +108,6 @@ interface PathSpec {
   /** The server sidecar's ingress listener and its TLS, for the checks that mutual TLS refuses what it should. */
   ingressPort?: number;
   tls?: PairTls;
-}
-
-interface LatencyRound {
-  p50: number;
-  p90: number;
-  p99: number;
-  failed: number;
-  late: number;
-  connections: number;
-  /** CPU ms per 1,000 requests spent by the client and the server sidecar. */
-  clientCpu: number;
-  serverCpu: number;
-}
-
-interface ThroughputRound {
-  rps: number;
-  failed: number;
-  /** CPU ms per 1,000 requests spent by the client and the server sidecar. */
-  clientCpu: number;
-  serverCpu: number;
 }
 
 const key = (app: AppName, variant: string) => `${app}/${variant}`;
@@ -219,11 +199,6 @@ async function verifyMutualTls(path: PathSpec): Promise<void> {
   for (const [attempt, send] of refusals) {
     if (!(await turnedAway(send))) throw new Error(`${what}: the server sidecar's STRICT listener accepted ${attempt}`);
   }
-}
-
-function rotate<T>(items: T[], by: number): T[] {
-  const n = by % items.length;
-  return [...items.slice(n), ...items.slice(0, n)];
 }
 
 function checkBuilt(baseline: string | undefined): void {
@@ -374,59 +349,7 @@ async function main(): Promise<void> {
       `${paths.length} paths: ${settings.warmupSeconds} s warm-up each, then ${settings.rounds} rounds of ${settings.seconds} s per path per measurement ` +
         `(after a ${settings.leadInSeconds} s lead-in at the fixed rate; about ${minutes} min)\n`,
     );
-    // Warm-up at the fixed rate, so that the memory seen at that rate is not a leftover of heavier load.
-    for (const path of paths) {
-      await load.run({ kind: 'open', rate: settings.rate, maxConnections: settings.connections, seconds: settings.warmupSeconds, target: path.target });
-    }
-
-    // All fixed-rate rounds first, then all closed-loop ones: each path's memory at 1,000 req/s is
-    // measured before anything has driven it harder.
-    const latency = new Map<string, LatencyRound[]>();
-    const throughput = new Map<string, ThroughputRound[]>();
-    const push = <T>(map: Map<string, T[]>, k: string, value: T) => map.set(k, [...(map.get(k) ?? []), value]);
-    for (let round = 0; round < settings.rounds; round++) {
-      for (const path of rotate(paths, round)) {
-        const { result, cpuMs } = await observed(path, 'atRate', () =>
-          load.run<OpenResult>({
-            kind: 'open',
-            rate: settings.rate,
-            maxConnections: settings.connections,
-            seconds: settings.seconds,
-            leadInSeconds: settings.leadInSeconds,
-            target: path.target,
-          }),
-        );
-        const sorted = result.latenciesMs.sort((a, b) => a - b);
-        // The sidecars' CPU is read around the whole job, lead-in included.
-        const requests = settings.rate * (settings.seconds + settings.leadInSeconds);
-        push(latency, key(path.app, path.variant.id), {
-          p50: percentile(sorted, 0.5),
-          p90: percentile(sorted, 0.9),
-          p99: percentile(sorted, 0.99),
-          failed: result.errors + result.non2xx,
-          late: result.lateSends,
-          connections: result.connections,
-          clientCpu: (cpuMs[0] / requests) * 1000,
-          serverCpu: (cpuMs[1] / requests) * 1000,
-        });
-      }
-      process.stdout.write(`fixed rate: round ${round + 1}/${settings.rounds} done\n`);
-    }
-    for (let round = 0; round < settings.rounds; round++) {
-      for (const path of rotate(paths, round)) {
-        const { result, cpuMs } = await observed(path, 'atConnections', () =>
-          load.run<ClosedResult>({ kind: 'closed', connections: settings.connections, seconds: settings.seconds, target: path.target }),
-        );
-        const requests = result.requestsPerSecond * settings.seconds;
-        push(throughput, key(path.app, path.variant.id), {
-          rps: result.requestsPerSecond,
-          failed: result.errors + result.non2xx,
-          clientCpu: (cpuMs[0] / requests) * 1000,
-          serverCpu: (cpuMs[1] / requests) * 1000,
-        });
-      }
-      process.stdout.write(`closed loop: round ${round + 1}/${settings.rounds} done\n`);
-    }
+    const { latency, throughput } = await measureRounds(load, paths, settings, (path) => key(path.app, path.variant.id));
     process.stdout.write(report({ settings, latency, throughput, sidecars, variants, loadBefore, loadAfter: loadavg() }));
   } finally {
     await load.close();

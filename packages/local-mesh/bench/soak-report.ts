@@ -5,6 +5,7 @@
  */
 import type { ProcessState } from '../src/orchestrator/run.js';
 import { RESTAURANTS, type Outcome, type Restaurant } from './soak-load.js';
+import { percentile } from './stats.js';
 
 export interface PhaseRecord {
   id: string;
@@ -77,10 +78,6 @@ export function causes(outcomes: readonly Outcome[]): string[] {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([cause, n]) => `${cause} ×${n}`);
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-}
 
 /** Restarts between two snapshots of the run's processes: `name +n (how it last exited)`. */
 export function restartsBetween(before: readonly ProcessState[], after: readonly ProcessState[], label: string): string[] {

@@ -1,6 +1,6 @@
 /** Small statistics and formatting helpers for the benchmark's report. */
 
-export function percentile(sorted: number[], q: number): number {
+export function percentile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[index]!;

@@ -31,8 +31,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigStreamServer } from '../src/control-plane/stream.js';
 import { PROXY_NODE_FLAGS } from '../src/orchestrator/launch.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
-import { LoadGenerator, observed } from './load-generator.js';
-import type { ClosedResult, OpenResult, Target } from './load-worker.js';
+import { LoadGenerator, measureRounds } from './load-generator.js';
+import type { Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type ServedApp } from './mesh-config.js';
 import { freePort, memoryOf, startNode, stopAll, waitUntilReady, type Child } from './processes.js';
 import { SettingError, setting } from './settings.js';
@@ -43,14 +43,11 @@ import {
   PATH_LABEL,
   TRANSPORTS,
   key,
-  latencyRound,
   report,
   type AppName,
-  type LatencyRound,
   type PathKind,
   type Settings,
   type SidecarRecord,
-  type ThroughputRound,
   type Transport,
 } from './transport-report.js';
 
@@ -115,11 +112,6 @@ async function verify(path: PathSpec): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${what} does not answer as expected: ${answer.status} ${JSON.stringify(answer.body.slice(0, 200))}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function rotate<T>(items: T[], by: number): T[] {
-  const n = by % items.length;
-  return [...items.slice(n), ...items.slice(0, n)];
 }
 
 function checkBuilt(): void {
@@ -222,59 +214,7 @@ async function main(): Promise<void> {
       `${paths.length} paths (direct, A: codec, B: node:http + undici; two apps): ${settings.warmupSeconds} s warm-up each, then ${settings.rounds} rounds ` +
         `of ${settings.seconds} s per path per measurement (about ${minutes} min)\n`,
     );
-    for (const path of paths) {
-      await load.run({ kind: 'open', rate: settings.rate, maxConnections: settings.connections, seconds: settings.warmupSeconds, target: path.target });
-    }
-
-    // All fixed-rate rounds before the closed-loop ones, so memory at the fixed rate is not a leftover of heavier load.
-    const latency = new Map<string, LatencyRound[]>();
-    const throughput = new Map<string, ThroughputRound[]>();
-    const push = <T>(map: Map<string, T[]>, k: string, value: T) => map.set(k, [...(map.get(k) ?? []), value]);
-    for (let round = 0; round < settings.rounds; round++) {
-      for (const path of rotate(paths, round)) {
-        const { result, cpuMs } = await observed(path, 'atRate', () =>
-          load.run<OpenResult>({
-            kind: 'open',
-            rate: settings.rate,
-            maxConnections: settings.connections,
-            seconds: settings.seconds,
-            leadInSeconds: settings.leadInSeconds,
-            target: path.target,
-          }),
-        );
-        // The sidecars' CPU is read around the whole job, lead-in included.
-        const requests = settings.rate * (settings.seconds + settings.leadInSeconds);
-        push(
-          latency,
-          key(path.app, path.kind),
-          latencyRound(
-            result.latenciesMs.sort((a, b) => a - b),
-            {
-              failed: result.errors + result.non2xx,
-              late: result.lateSends,
-              clientCpu: (cpuMs[0] / requests) * 1000,
-              serverCpu: (cpuMs[1] / requests) * 1000,
-            },
-          ),
-        );
-      }
-      process.stdout.write(`fixed rate: round ${round + 1}/${settings.rounds} done\n`);
-    }
-    for (let round = 0; round < settings.rounds; round++) {
-      for (const path of rotate(paths, round)) {
-        const { result, cpuMs } = await observed(path, 'atConnections', () =>
-          load.run<ClosedResult>({ kind: 'closed', connections: settings.connections, seconds: settings.seconds, target: path.target }),
-        );
-        const requests = result.requestsPerSecond * settings.seconds;
-        push(throughput, key(path.app, path.kind), {
-          rps: result.requestsPerSecond,
-          failed: result.errors + result.non2xx,
-          clientCpu: (cpuMs[0] / requests) * 1000,
-          serverCpu: (cpuMs[1] / requests) * 1000,
-        });
-      }
-      process.stdout.write(`closed loop: round ${round + 1}/${settings.rounds} done\n`);
-    }
+    const { latency, throughput } = await measureRounds(load, paths, settings, (path) => key(path.app, path.kind));
     process.stdout.write(
       report({
         settings,

@@ -5,8 +5,9 @@
  * machine weighs on both sides of each comparison alike.
  */
 import { cpus } from 'node:os';
+import type { LatencyRound, ThroughputRound } from './load-generator.js';
 import type { Memory } from './processes.js';
-import { fixed, median, megabytes, percentile, table } from './stats.js';
+import { fixed, median, megabytes, table } from './stats.js';
 
 export type AppName = 'colorteller' | 'trivial';
 export const APPS: AppName[] = ['colorteller', 'trivial'];
@@ -36,24 +37,6 @@ export const MARGIN = 0.15;
  */
 export const P90_TOLERANCE_MS = 0.05;
 export const P90_TOLERANCE_SHARE = 0.05;
-
-export interface LatencyRound {
-  p50: number;
-  p90: number;
-  p99: number;
-  failed: number;
-  late: number;
-  /** CPU ms per 1,000 requests spent by the client and the server sidecar. */
-  clientCpu: number;
-  serverCpu: number;
-}
-
-export interface ThroughputRound {
-  rps: number;
-  failed: number;
-  clientCpu: number;
-  serverCpu: number;
-}
 
 export interface SidecarRecord {
   name: string;
@@ -87,9 +70,6 @@ export interface Results {
 
 export const key = (app: AppName, path: PathKind) => `${app}/${path}`;
 
-export function latencyRound(sortedMs: number[], extra: Omit<LatencyRound, 'p50' | 'p90' | 'p99'>): LatencyRound {
-  return { p50: percentile(sortedMs, 0.5), p90: percentile(sortedMs, 0.9), p99: percentile(sortedMs, 0.99), ...extra };
-}
 
 /** How the codec compares with node:http + undici on one upstream; ratios are codec ÷ B. */
 export interface Comparison {
