@@ -62,13 +62,9 @@ export const MAX_HEAD_BYTES = 60 * 1024;
  */
 const METHODS = new Set(NODE_METHODS);
 
-export function isMethod(text: string): boolean {
-  return METHODS.has(text);
-}
-
 /** Whether `bytes` (a start line so far, no SP yet) can still become one of the known methods. */
-export function couldBeMethod(bytes: Buffer | string, end = bytes.length): boolean {
-  const text = typeof bytes === 'string' ? bytes.slice(0, end) : bytes.toString('latin1', 0, end);
+function couldBeMethod(buf: Buffer, end: number): boolean {
+  const text = buf.toString('latin1', 0, end);
   for (const method of METHODS) if (method.startsWith(text)) return true;
   return false;
 }
@@ -229,7 +225,9 @@ export class PartialHeadChecker {
       }
       return undefined;
     }
-    if (this.spaces === 0) return TOKEN_CHARS[c] === 1 ? undefined : new HttpParseError('invalid method', 400);
+    // Like llhttp, refuse as soon as the first bytes cannot start a known method: a TLS hello,
+    // or bytes left over from a body whose framing was lost, is refused at once, not waited on.
+    if (this.spaces === 0) return couldBeMethod(buf, this.pos + 1) ? undefined : new HttpParseError(`invalid method: ${JSON.stringify(buf.toString('latin1', 0, Math.min(this.pos + 1, 40)))}`, 400);
     if (this.spaces === 1) return c > 0x20 && c < 0x7f ? this.targetByte(c) : new HttpParseError('invalid request target', 400);
     // HTTP/<digit>.<digit>: which versions are served is parseRequestHead's decision (505).
     const at = this.pos - this.protocolStart;

@@ -9,10 +9,8 @@ import {
   MAX_HEAD_BYTES,
   PartialHeadChecker,
   STATUS_TEXT,
-  couldBeMethod,
   invalidCharacter,
   invalidHeadByte,
-  isMethod,
   responseHeadText,
   serialiseResponseHead,
   type HeaderList,
@@ -197,7 +195,6 @@ export function serveConnection(socket: Socket, handler: ExchangeHandler, option
           // Like Envoy's codec and llhttp, refuse bytes that cannot start a request (a TLS
           // hello, say) or continue its head at once, instead of waiting for a head that will
           // never come right.
-          if (!startsLikeRequest(buffered)) return reject(400, 'bad request');
           const problem = (partialHead ??= new PartialHeadChecker()).check(buffered, checkedTo);
           if (problem) return reject(problem.status, problem.message);
           awaitRest();
@@ -340,17 +337,6 @@ class IdleClock {
 const EMPTY = Buffer.alloc(0);
 /** Body bytes up to this size leave in the same buffer as the head; larger ones follow it corked. */
 const COALESCE_BYTES = 16 * 1024;
-
-/**
- * Whether the bytes so far can be the beginning of `METHOD SP …` for a method llhttp knows. Like
- * llhttp, this refuses as soon as the first bytes cannot start one, which also means a stream
- * that lost its framing (bytes left over from a body) is refused at once rather than waited on.
- */
-function startsLikeRequest(buf: Buffer): boolean {
-  const space = buf.indexOf(0x20);
-  if (space < 0) return couldBeMethod(buf, Math.min(buf.length, 32));
-  return space > 0 && couldBeMethod(buf, space) && isMethod(buf.toString('latin1', 0, space));
-}
 
 class ExchangeImpl implements Exchange {
   readonly startNs = process.hrtime.bigint();
