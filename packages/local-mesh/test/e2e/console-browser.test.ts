@@ -7,11 +7,12 @@ import { mkdir } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleSnapshot } from '@amw/mesh-console';
 import { chromiumForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough, workload, type Walkthrough } from '@amw/mesh-manifests';
+import { openProjectorPage } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -163,13 +164,10 @@ describe('the mesh console of mesh-basics', () => {
   describe.runIf(chromium)('in Chromium', () => {
     let browser: Browser;
     let page: Page;
-    const errors: string[] = [];
+    let errors: string[] = [];
 
     beforeAll(async () => {
-      browser = await playwright.launch(chromium!);
-      page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
-      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-      page.on('pageerror', (e) => errors.push(e.message));
+      ({ browser, page, errors } = await openProjectorPage(chromium!));
     }, 60_000);
 
     afterAll(async () => {

@@ -8,12 +8,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumForTests } from '@amw/dev-stack/testing';
 import { percentages } from '@amw/mesh-console';
 import { getWalkthrough } from '@amw/mesh-manifests';
 import { binomialBounds } from '../../src/checks/runner.js';
+import { openProjectorPage } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -25,14 +26,11 @@ describe.runIf(chromium)('the 95:5 canary of dj-kong-ingress, observed in the me
   let started: Started;
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   beforeAll(async () => {
     started = await startWalkthrough(walkthrough, {}, 'canary');
-    browser = await playwright.launch(chromium!);
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
+    ({ browser, page, errors } = await openProjectorPage(chromium!));
   }, 120_000);
 
   afterAll(async () => {

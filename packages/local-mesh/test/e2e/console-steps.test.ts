@@ -9,10 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough } from '@amw/mesh-manifests';
+import { openProjectorPage } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -24,7 +25,7 @@ describe.runIf(postgres && redis)('steps from the mesh console of yelb-canary-ob
   let started: Started;
   let browser: Browser;
   let page: Page;
-  const errors: string[] = [];
+  let errors: string[] = [];
 
   // By id: a long name is shortened with an ellipsis inside its box.
   const nodes = async () => (await page.locator('[data-testid="topology-node"][data-tier="node"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')!.split('/').at(-1)!))).sort();
@@ -33,10 +34,7 @@ describe.runIf(postgres && redis)('steps from the mesh console of yelb-canary-ob
 
   beforeAll(async () => {
     started = await startWalkthrough(getWalkthrough('yelb-canary-observability'), { postgres: postgres!, redis: redis! }, 'v1-only');
-    browser = await playwright.launch(chromium!);
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(e.message));
+    ({ browser, page, errors } = await openProjectorPage(chromium!));
   }, 180_000);
 
   afterAll(async () => {

@@ -6,10 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough } from '@amw/mesh-manifests';
+import { openProjectorPage } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -26,9 +27,7 @@ describe.runIf(postgres && redis)('Yelb through the mesh, in Chromium', () => {
   beforeAll(async () => {
     started = await startWalkthrough(getWalkthrough('yelb-multi-account'), { postgres: postgres!, redis: redis! });
     uiUrl = started.run.urls.entries.ui!;
-    browser = await playwright.launch(chromium!);
-    // Reduced motion: the chart draws at once, so the screenshot shows it whole.
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 }, reducedMotion: 'reduce' });
+    ({ browser, page } = await openProjectorPage(chromium!));
   }, 180_000);
 
   afterAll(async () => {
