@@ -13,6 +13,7 @@ import type { LoadProgress } from '@amw/mesh-console';
 import { ConsoleFeed, type ConsoleSource } from '../src/console/feed.js';
 import { LoadBurst } from '../src/console/load.js';
 import type { MeshWorld } from '../src/control-plane/world.js';
+import type { ProxyConfig } from '../src/proxy/config.js';
 
 let server: Server | undefined;
 let target: Server | undefined;
@@ -41,6 +42,7 @@ const source = (overrides: Partial<ConsoleSource>): ConsoleSource => ({
   world: () => {
     throw new Error('the run has not started');
   },
+  target: () => ({ name: 'appmesh' }),
   configs: () => [],
   loadEntries: () => [],
   tracing: () => false,
@@ -98,7 +100,8 @@ describe('POST /v1/console/load', () => {
     return { status: res.status, body: (await res.json()) as { error?: string; burst?: LoadProgress } };
   }
 
-  const running = (entries: { name: string; url: string }[]) => source({ world: () => ({}) as MeshWorld, loadEntries: () => entries });
+  const running = (entries: { name: string; url: string }[]) =>
+    source({ world: () => ({ instances: [] }) as unknown as MeshWorld, loadEntries: () => entries.map((e) => ({ ...e, kind: 'load-balancer' as const })) });
 
   it('refuses bad bodies with 400 naming the problem, and sends nothing', async () => {
     const { url, arrivals } = await startTarget();
@@ -107,7 +110,8 @@ describe('POST /v1/console/load', () => {
     const cases: [string, string][] = [
       ['not json', 'the body is not JSON'],
       ['[]', 'the body must be a JSON object'],
-      ['{"entry":"client","count":5,"ratePerSecond":5}', 'entry "client" is not a load-balancer entry of this run at this step (gateway)'],
+      ['{"entry":"client","count":5,"ratePerSecond":5}', 'entry "client" is not a load entry of this run at this step (gateway)'],
+      ['{"entry":"gateway","count":5,"ratePerSecond":5,"target":"http://example.com/"}', 'entry "gateway" is a load balancer: requests go to its / and take no target'],
       ['{"entry":"gateway","count":0,"ratePerSecond":5}', 'count must be from 1 to 1000, not 0'],
       ['{"entry":"gateway","count":5,"ratePerSecond":500}', 'ratePerSecond must be from 1 to 100, not 500'],
     ];
@@ -180,5 +184,48 @@ describe('POST /v1/console/load', () => {
     expect(burst.progress.sent).toBe(sentAtStop);
     expect(sentAtStop).toBeLessThan(100);
     expect(arrivals.length).toBeLessThanOrEqual(sentAtStop);
+  });
+
+  /**
+   * A pod's sidecar as the exec entry: a local server stands in for it and records what an HTTP
+   * proxy receives. The targets come from the egress listener the control plane published.
+   */
+  it('sends through an exec entry as an HTTP proxy, to the virtual services its sidecar routes, and refuses any other target', async () => {
+    const seen: { line: string; host: string | undefined }[] = [];
+    target = createServer((req, res) => {
+      seen.push({ line: `${req.method} ${req.url}`, host: req.headers.host });
+      res.end('ok');
+    });
+    await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
+    const proxy = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+    const world = { instances: [{ key: 'main/mesh-test/client/0', cluster: 'main', namespace: 'mesh-test', workload: { metadata: { name: 'client' } } }] } as unknown as MeshWorld;
+    const egress = {
+      name: 'lds_egress_0.0.0.0_15001',
+      protocol: 'http',
+      statPrefix: 'egress',
+      virtualHosts: [{ name: 'svc-v.mesh-test.svc.cluster.local', domains: ['svc-v.mesh-test.svc.cluster.local', 'svc-v.mesh-test.svc.cluster.local:80'], routes: [] }],
+    };
+    const config = { node: { id: 'main/mesh-test/client/0#sidecar' }, listeners: [egress], clusters: [] } as unknown as ProxyConfig;
+    feed = new ConsoleFeed(source({ world: () => world, configs: () => [config], loadEntries: () => [{ name: 'client', url: proxy, kind: 'exec' }] }));
+    const base = await serve(feed);
+    const refusals: [object, string][] = [
+      [{ entry: 'client', count: 2, ratePerSecond: 10 }, 'entry "client" is a pod\'s sidecar: target must be one of the URLs it may call (http://svc-v.mesh-test.svc.cluster.local/)'],
+      [{ entry: 'client', count: 2, ratePerSecond: 10, target: 'http://example.com/' }, 'target "http://example.com/" is not one of the virtual services "client" may call (http://svc-v.mesh-test.svc.cluster.local/)'],
+      [{ entry: 'client', count: 2, ratePerSecond: 10, target: 'http://svc-v.mesh-test.svc.cluster.local/admin' }, 'is not one of the virtual services'],
+      [{ entry: 'client', count: 2000, ratePerSecond: 10, target: 'http://svc-v.mesh-test.svc.cluster.local/' }, 'count must be from 1 to 1000, not 2000'],
+    ];
+    for (const [body, error] of refusals) {
+      const answer = await post(base, JSON.stringify(body));
+      expect([answer.status, answer.body.error], JSON.stringify(body)).toEqual([400, expect.stringContaining(error)]);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([]);
+
+    const started = await post(base, JSON.stringify({ entry: 'client', count: 3, ratePerSecond: 50, target: 'http://svc-v.mesh-test.svc.cluster.local/' }));
+    expect(started.status).toBe(202);
+    expect(started.body.burst).toMatchObject({ entry: 'client', target: 'http://svc-v.mesh-test.svc.cluster.local/', url: `${proxy}/`, count: 3 });
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(3);
+    // Absolute form and the service as Host: what curl sends through HTTP_PROXY.
+    expect(seen).toEqual(Array.from({ length: 3 }, () => ({ line: 'GET http://svc-v.mesh-test.svc.cluster.local/', host: 'svc-v.mesh-test.svc.cluster.local' })));
   });
 });

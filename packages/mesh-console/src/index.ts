@@ -12,3 +12,5 @@ export * from './split.js';
 export * from './steps.js';
 export * from './load.js';
 export * from './waterfall.js';
+export * from './health.js';
+export * from './access-log.js';

@@ -32,6 +32,9 @@ export interface PlacedEdge extends TopologyEdge {
   labelY: number;
   /** Goes right to left (a node calling a service): drawn differently. */
   backwards: boolean;
+  /** Halfway along the edge: where its TLS mark goes, before the weight label anchored near the target. */
+  midX: number;
+  midY: number;
 }
 
 export interface Layout {
@@ -121,7 +124,16 @@ export function layoutTopology(topology: Topology, options: LayoutOptions): Layo
       const x1 = a.x + a.width;
       const x2 = b.x;
       const bend = (x2 - x1) / 2;
-      return { ...edge, backwards, path: `M${r(x1)},${r(y1)} C${r(x1 + bend)},${r(y1)} ${r(x2 - bend)},${r(y2)} ${r(x2)},${r(y2)}`, labelX: r(x2 - 6), labelY: r(y2 - 4) };
+      return {
+        ...edge,
+        backwards,
+        path: `M${r(x1)},${r(y1)} C${r(x1 + bend)},${r(y1)} ${r(x2 - bend)},${r(y2)} ${r(x2)},${r(y2)}`,
+        labelX: r(x2 - 6),
+        labelY: r(y2 - 4),
+        // The cubic's point at t = ½ is the midpoint of its ends, since its controls mirror each other.
+        midX: r((x1 + x2) / 2),
+        midY: r((y1 + y2) / 2),
+      };
     }
     // A call back to an earlier tier leaves the bottom of its box and arcs under both.
     const x1 = a.x + a.width / 2;
@@ -129,7 +141,9 @@ export function layoutTopology(topology: Topology, options: LayoutOptions): Layo
     const yb1 = a.y + a.height;
     const yb2 = b.y + b.height;
     const low = Math.min(height - 2, Math.max(yb1, yb2) + 24);
-    return { ...edge, backwards, path: `M${r(x1)},${r(yb1)} C${r(x1)},${r(low)} ${r(x2)},${r(low)} ${r(x2)},${r(yb2)}`, labelX: r((x1 + x2) / 2), labelY: r(low - 6) };
+    // The arc's point at t = ½: a quarter of each end and three quarters of the low control points.
+    const midY = r((yb1 + yb2) / 8 + (3 * low) / 4);
+    return { ...edge, backwards, path: `M${r(x1)},${r(yb1)} C${r(x1)},${r(low)} ${r(x2)},${r(low)} ${r(x2)},${r(yb2)}`, labelX: r((x1 + x2) / 2), labelY: r(low - 6), midX: r((x1 + x2) / 2), midY };
   });
 
   return { nodes: [...placed.values()], edges, columns, width, height };

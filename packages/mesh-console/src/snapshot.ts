@@ -16,7 +16,30 @@ export interface TopologyNode {
   label: string;
   /** A second line: a kind, a hostname, a pod's readiness. */
   detail?: string;
+  /** How the node is doing, from readiness and its callers' proxies' stats (see `health.ts`). */
+  health?: NodeHealth;
+  /**
+   * Requests this instance's sidecar sent to hosts that are none of its declared backends
+   * (`cluster.PassthroughCluster.upstream_rq_total`, egress ALLOW_ALL), and those it refused
+   * (`NR` in its access log, egress DROP_ALL), since the proxy started.
+   */
+  undeclared?: { passedThrough: number; refused: number };
 }
+
+export type HealthState = 'healthy' | 'degraded' | 'unhealthy' | 'unknown';
+
+export interface NodeHealth {
+  state: HealthState;
+  /** The reason in words, e.g. `1 of 2 endpoints ejected (outlier detection)`. */
+  reason: string;
+}
+
+/** TLS on an edge as the proxies really set it up: what the caller originates and the listener accepts. */
+export type EdgeTls =
+  | 'tls'
+  | 'mtls'
+  /** Caller and listener disagree (one sends TLS, the other plain text): requests fail. */
+  | 'mismatch';
 
 export interface TopologyEdge {
   from: string;
@@ -25,11 +48,22 @@ export interface TopologyEdge {
   label?: string;
   /** Configured weight of a router's target, when the edge is one. */
   weight?: number;
+  tls?: EdgeTls;
+  /** The TLS settings in words (`mTLS: listener STRICT, client certificate required`). */
+  tlsNote?: string;
+}
+
+/** A mesh's egress filter: DROP_ALL refuses calls to anything but declared backends. */
+export interface MeshEgress {
+  mesh: string;
+  filter: 'ALLOW_ALL' | 'DROP_ALL';
 }
 
 export interface Topology {
   nodes: TopologyNode[];
   edges: TopologyEdge[];
+  /** One per mesh of the step (a multi-account walkthrough shares one). */
+  egress?: MeshEgress[];
 }
 
 /** Counts from a client proxy's `cluster.<name>.upstream_rq_2xx` and `upstream_rq_total`. */
@@ -67,6 +101,11 @@ export interface ProcessHealth {
 
 export interface ConsoleSnapshot {
   walkthrough: { name: string; title: string };
+  /**
+   * What the run's mesh is read from: `appmesh` (the definition), or a live target's rendered
+   * files (`istio`, `lattice`, with their folder).
+   */
+  target?: { name: string; files?: string };
   step: { name: string; title: string; summary: string };
   steps: { name: string; title: string }[];
   /** A step change in flight, if any. */
@@ -84,4 +123,22 @@ export interface ConsoleSnapshot {
   tracing: boolean;
   /** Client proxies whose stats could not be read for this snapshot, and why. */
   statsErrors: string[];
+  /** Kong proxies' answers by status since they started, read from their access logs (401: no key, 429: rate limit). */
+  kong: KongCounters[];
+  /** The latest access log lines of every proxy that writes one, oldest first. */
+  accessLog: AccessLogLine[];
+}
+
+export interface KongCounters {
+  proxy: string;
+  byStatus: Record<string, number>;
+  total: number;
+}
+
+export interface AccessLogLine {
+  proxy: string;
+  line: string;
+  /** When the proxy logged it (ms since the epoch, from the line's own time). */
+  at: number;
+  status?: number;
 }

@@ -87,6 +87,23 @@ describe('layoutTopology', () => {
     expect(layout.edges.filter((e) => e.backwards)).toHaveLength(1);
   });
 
+  it('puts the TLS mark halfway along each edge, between the boxes and before the weight label’s anchor', () => {
+    const layout = layoutTopology(meshBasics, size);
+    const forward = layout.edges.find((e) => e.to === 'vn:vnode-1')!;
+    const a = at(layout, 'vr:vrouter-1');
+    const b = at(layout, 'vn:vnode-1');
+    expect(forward.midX).toBeCloseTo((a.x + a.width + b.x) / 2, 0);
+    expect(forward.midY).toBeCloseTo((a.y + a.height / 2 + b.y + b.height / 2) / 2, 0);
+    expect(forward.midX).toBeGreaterThan(a.x + a.width);
+    expect(forward.midX).toBeLessThan(forward.labelX);
+    const back = layout.edges.find((e) => e.backwards)!;
+    const from = at(layout, back.from);
+    const to = at(layout, back.to);
+    // Halfway along the arc is below both boxes and between them.
+    expect(back.midY).toBeGreaterThan(Math.max(from.y + from.height, to.y + to.height));
+    expect(back.midX).toBeCloseTo((from.x + from.width / 2 + to.x + to.width / 2) / 2, 0);
+  });
+
   it('skips empty tiers and shrinks boxes in a crowded column', () => {
     const nodes = Array.from({ length: 30 }, (_, i) => ({ id: `i:${i}`, tier: 'instance' as const, label: `pod-${i}` }));
     const layout = layoutTopology({ nodes: [{ id: 'vn:a', tier: 'node', label: 'a' }, ...nodes], edges: [] }, size);

@@ -100,7 +100,7 @@ describe('mesh-basics', () => {
   });
 
   it('records the four traps the original blog series fell into', () => {
-    const text = meshBasics.corrections.map((c) => c.original).join(' ');
+    const text = meshBasics.corrections.map((c) => c.original.en).join(' ');
     for (const trap of ['`mesh: sitateru-mesh`', 'selected `app: sample1`', 'share its name with the Service', '`curl svc-v`']) expect(text).toContain(trap);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { repositoryRoot } from '../src/cli/context.js';
+import { LANGUAGES } from '../src/model/text.js';
 import { diffTree, renderTree } from '../src/render/tree.js';
 import { walkthroughs } from '../src/walkthroughs/index.js';
 
@@ -14,7 +15,8 @@ describe('committed tree', () => {
     expect(files.some((f) => f.path.startsWith('k8s/'))).toBe(true);
     expect(files.some((f) => f.path.startsWith('ecs/'))).toBe(true);
     expect(files.some((f) => /^(k8s|ecs)\/[^/]+\/(.+\/)?appmesh-cli\/mesh\.sh$/.test(f.path))).toBe(true);
-    expect(files.filter((f) => f.path.startsWith('docs/walkthroughs/'))).toHaveLength(walkthroughs.length);
+    expect(files.filter((f) => f.path.startsWith('docs/walkthroughs/'))).toHaveLength(walkthroughs.length * LANGUAGES.length);
+    expect(files.some((f) => f.path.startsWith('docs/walkthroughs/ja/'))).toBe(true);
     expect(diffTree(root, files)).toEqual({ created: [], changed: [], removed: [] });
   });
 });

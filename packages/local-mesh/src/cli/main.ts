@@ -1,7 +1,8 @@
 /**
  * `pnpm walkthrough <command>`: run walkthroughs on this machine.
  *
- *   up <name> [--step s]     start one walkthrough (default: its last step); --bind-address 0.0.0.0 opens it to the network
+ *   up <name> [--step s]     start one walkthrough (default: its last step); --bind-address 0.0.0.0 opens it to the network;
+ *                            --target istio|lattice runs it from its rendered Istio or Lattice files instead of App Mesh
  *   step <name> <step>       move a running walkthrough to another step, without a restart
  *   check <name>             run the checks of its current step against it
  *   status <name>            what a running walkthrough serves, as JSON
@@ -13,13 +14,30 @@ import { join, relative } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { BindAddressError, LOOPBACK, exposureWarning, findRepoRoot, parseBindAddress } from '@amw/dev-stack';
 import { colourCode, colourEnabled, paint, processAlive, type SupervisorEvent } from '@amw/dev-stack/supervisor';
-import { LOCAL_PORT_BASE, checksAt, getWalkthrough, isWalkthroughName, localPortBase, walkthroughs, type Walkthrough } from '@amw/mesh-manifests';
+import {
+  LOCAL_PORT_BASE,
+  checksAt,
+  getWalkthrough,
+  isWalkthroughName,
+  liveTargetsOf,
+  localPortBase,
+  migrationReport,
+  summaryLine,
+  verdictLine,
+  walkthroughs,
+  type CheckCounts,
+  type Walkthrough,
+} from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../checks/runner.js';
+import { planTargetCheck } from '../checks/target-checks.js';
+import { ResolveError } from '../control-plane/resolve.js';
+import { isLocalTarget, LOCAL_TARGETS, RenderedFilesError, type LocalTarget } from '../targets/rendered-files.js';
 import { startOverview, type Overview } from '../console/overview.js';
 import { RunLockedError, WalkthroughRun, type RunEvent } from '../orchestrator/run.js';
 import { PROXY_ENTRY } from '../orchestrator/launch.js';
 import { ourApps } from '../our-apps.js';
 import { databaseFor, findBacking, needsBacking, redisDbFor } from './backing.js';
+import { guidePathFor } from './guide-path.js';
 
 class UsageError extends Error {}
 class ChecksFailed extends Error {}
@@ -27,6 +45,8 @@ class ChecksFailed extends Error {}
 const repoRoot = findRepoRoot();
 /** Run files, certificates, the embedded Postgres: `.local-mesh/` unless a test points elsewhere. */
 const stateDir = process.env.AMW_LOCAL_MESH_STATE_DIR || join(repoRoot, '.local-mesh');
+/** Where `--target` reads the rendered folders (`k8s/…`) from: the repository, or a copy to experiment on. */
+const renderedRoot = process.env.AMW_RENDERED_ROOT || repoRoot;
 const colour = colourEnabled(process.stdout);
 
 /** Stable local ports per walkthrough, so the URLs in the guides work: 20100, 20200, … */
@@ -91,9 +111,15 @@ function printReady(run: WalkthroughRun): void {
     const hint = entry.kind === 'exec' ? `(as ${entry.workload.name}: curl -x ${at} <url>)` : entry.kind === 'envoy-admin' ? '(Envoy admin)' : '';
     say(`  ${entry.name.padEnd(18)} ${at.padEnd(24)} ${entry.title} ${hint}`.trimEnd());
   }
-  say(`  ${'Envoy admin'.padEnd(18)} ${Object.entries(admin).map(([n, u]) => `${n} ${u}`).join(', ')}`);
+  // Entries a target run adds: on Lattice, the client pods that call the services by their Lattice names.
+  for (const [name, at] of Object.entries(entries)) {
+    if (run.walkthrough.entries.some((e) => e.name === name)) continue;
+    say(`  ${name.padEnd(18)} ${at.padEnd(24)} a client pod, calling the Lattice services by name (as it: curl -x ${at} <url>)`);
+  }
+  say(`  ${(run.target === 'lattice' ? 'proxy admin' : 'Envoy admin').padEnd(18)} ${Object.entries(admin).map(([n, u]) => `${n} ${u}`).join(', ')}`);
   say(`  ${'console'.padEnd(18)} ${run.consoleUrl.padEnd(24)} the mesh console: topology, health and weighted splits, live`);
   say(`  steps: ${run.walkthrough.steps.map((s) => (s.name === run.step ? `[${s.name}]` : s.name)).join(' → ')}   (pnpm walkthrough step ${run.walkthrough.name} <step>)`);
+  say(`  guide: ${guidePathFor(run.walkthrough.name)}`);
 }
 
 /** One run per walkthrough: a second would fight the first for its ports and its run file. */
@@ -117,12 +143,32 @@ function bindAddressArg(raw: string): string {
   }
 }
 
+function targetArg(raw: string): LocalTarget {
+  if (!isLocalTarget(raw)) throw new UsageError(`unknown target "${raw}"; choose ${LOCAL_TARGETS.join(' or ')} (without --target the walkthrough runs on App Mesh)`);
+  return raw;
+}
+
+/** A walkthrough the target renders: an ECS walkthrough has no Istio or Lattice files. */
+function coveredBy(walkthrough: Walkthrough, target: LocalTarget | undefined): boolean {
+  return target === undefined || (liveTargetsOf(walkthrough) as string[]).includes(target);
+}
+
+function requireCovered(walkthrough: Walkthrough, target: LocalTarget | undefined): void {
+  if (coveredBy(walkthrough, target)) return;
+  throw new UsageError(
+    `walkthrough ${walkthrough.name} runs on ${walkthrough.platform.toUpperCase()} and is rendered for ${liveTargetsOf(walkthrough).join(', ')}, not ${target}; run it without --target (App Mesh), or pick an EKS walkthrough`,
+  );
+}
+
+const TARGET_HELP = `run from the walkthrough's rendered files for a live target (${LOCAL_TARGETS.join(', ')}) instead of its App Mesh objects`;
+
 const BIND_ADDRESS_HELP = 'where the apps and proxy listeners listen: 127.0.0.1 (default, this machine only), or 0.0.0.0 or :: to let other machines call them';
 
 /** The overview's port: the block below the first walkthrough's, which no walkthrough uses. */
 const OVERVIEW_PORT = LOCAL_PORT_BASE;
 
-async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean; bindAddress: string; overview?: boolean }): Promise<WalkthroughRun[]> {
+async function startRuns(list: Walkthrough[], options: { step?: string; quiet: boolean; bindAddress: string; overview?: boolean; target?: LocalTarget }): Promise<WalkthroughRun[]> {
+  const startedAt = Date.now();
   checkBuilt();
   refuseIfRunning(list);
   const warning = exposureWarning(options.bindAddress, 'the walkthroughs’ apps and proxy listeners');
@@ -158,6 +204,7 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
         onEvent: runReporter,
         onProcessEvent: processReporter(options.quiet),
         bindAddress: options.bindAddress,
+        ...(options.target ? { target: options.target, renderedRoot } : {}),
       });
       runs.push(run);
     }
@@ -167,6 +214,8 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
     await Promise.all(runs.map((r) => r.stop()));
     for (const service of backing.services) await service.stop();
     if (error instanceof RunLockedError) throw new UsageError(error.message);
+    // A rendered file the local control plane cannot read or honour: nothing was started.
+    if (error instanceof RenderedFilesError || (options.target && error instanceof ResolveError)) throw new UsageError(error.message);
     throw error;
   }
   for (const run of runs) printReady(run);
@@ -174,6 +223,7 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
     say('');
     say(`▸ every walkthrough, its step, health and console: ${overview.url}`);
   }
+  if (options.target) say(`▸ ${runs.length} walkthrough${runs.length === 1 ? '' : 's'} on ${options.target} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
   say('');
   for (const run of runs) say(JSON.stringify(run.readyLine()));
   if (overview) say(JSON.stringify({ overview: overview.url }));
@@ -184,6 +234,8 @@ interface RunFile {
   pid: number;
   controlPlane: string;
   step: string;
+  /** `appmesh`, or the live target the run was started from (absent in a run file of an older build). */
+  target?: string;
   entries: Record<string, string>;
 }
 
@@ -193,27 +245,56 @@ function readRunFile(walkthrough: Walkthrough): RunFile {
   return JSON.parse(readFileSync(file, 'utf8')) as RunFile;
 }
 
-/** Runs the checks that hold at the running walkthrough's step; true when all pass. */
-async function runChecks(walkthrough: Walkthrough, samples: number | undefined): Promise<boolean> {
+/** The target a command means: the one asked for, which must be the running one's; else the running one's. */
+function runTarget(walkthrough: Walkthrough, run: RunFile, asked: LocalTarget | undefined): LocalTarget | undefined {
+  const running = run.target && run.target !== 'appmesh' ? run.target : undefined;
+  if (asked !== undefined && asked !== running) {
+    throw new UsageError(`${walkthrough.name} is running on ${running ?? 'App Mesh'}, not ${asked}; drop --target, or stop it and start it with \`pnpm walkthrough up ${walkthrough.name} --target ${asked}\``);
+  }
+  return running !== undefined && isLocalTarget(running) ? running : undefined;
+}
+
+/**
+ * Runs the checks that hold at the running walkthrough's step. On a live target a check the
+ * target cannot carry is expected to differ (the migration report says why) and is not a failure.
+ * True when nothing failed.
+ */
+async function runChecks(walkthrough: Walkthrough, samples: number | undefined, asked: LocalTarget | undefined): Promise<boolean> {
   const run = readRunFile(walkthrough);
+  const target = runTarget(walkthrough, run, asked);
+  const entryKinds: Record<string, 'load-balancer' | 'exec' | 'envoy-admin'> = Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind]));
+  // On Lattice a client pod calls the services by their Lattice names: it is a proxy, like an exec entry.
+  const added = Object.keys(run.entries).filter((name) => !(name in entryKinds));
+  for (const name of added) entryKinds[name] = 'exec';
+  const clientEntry = added[0] ?? (entryKinds.client === 'exec' ? 'client' : undefined);
   const client = new CheckClient({
     entries: () => run.entries,
-    entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])),
+    entryKinds,
     trace: async (id) => (await callRun(walkthrough, `/v1/traces/${encodeURIComponent(id)}`)) as TraceSegment[],
     ...(samples ? { minSamples: samples } : {}),
   });
-  let allOk = true;
+  const report = target ? migrationReport(walkthrough, target) : undefined;
+  const counts: CheckCounts = { passed: 0, failed: 0, differs: 0 };
   try {
     for (const check of checksAt(walkthrough, run.step)) {
-      const outcome = await client.run(check).catch((error: unknown) => ({ check, ok: false, lines: [error instanceof Error ? error.message : String(error)] }));
-      allOk &&= outcome.ok;
-      say(`${outcome.ok ? '✓' : '✗'} ${check.title}`);
+      const plan = target && report ? planTargetCheck(walkthrough, target, run.step, check, report, clientEntry) : { run: check, expectation: 'same' as const };
+      if (!plan.run) {
+        counts.differs++;
+        say(verdictLine(check, 'differs', target, plan.note, false));
+        continue;
+      }
+      const toRun = plan.run;
+      const outcome = await client.run(toRun).catch((error: unknown) => ({ check: toRun, ok: false, lines: [error instanceof Error ? error.message : String(error)] }));
+      const verdict = !outcome.ok ? 'failed' : plan.expectation === 'differs' ? 'differs' : 'passed';
+      counts[verdict]++;
+      say(verdictLine(check, verdict, target, plan.expectation === 'differs' ? (plan.note ?? '') : undefined));
       for (const line of outcome.lines) say(`    ${line}`);
     }
   } finally {
     client.close();
   }
-  return allOk;
+  say(summaryLine(counts, target));
+  return counts.failed === 0;
 }
 
 async function callRun(walkthrough: Walkthrough, path: string, method = 'GET'): Promise<unknown> {
@@ -240,31 +321,42 @@ export function program(): Command {
     .option('--step <step>', 'start at this step (default: the last one)')
     .option('--quiet', 'hide the processes’ own output')
     .option('--bind-address <ip>', BIND_ADDRESS_HELP, bindAddressArg, LOOPBACK)
+    .option('--target <target>', TARGET_HELP, targetArg)
     .description('start a walkthrough and keep it running until Ctrl-C')
-    .action(async (name: string, opts: { step?: string; quiet?: boolean; bindAddress: string }) => {
+    .action(async (name: string, opts: { step?: string; quiet?: boolean; bindAddress: string; target?: LocalTarget }) => {
       const walkthrough = walkthroughArg(name);
+      requireCovered(walkthrough, opts.target);
       if (opts.step && !walkthrough.steps.some((s) => s.name === opts.step)) {
         throw new UsageError(`walkthrough ${name} has no step "${opts.step}"; its steps are: ${walkthrough.steps.map((s) => s.name).join(', ')}`);
       }
-      await startRuns([walkthrough], { ...(opts.step ? { step: opts.step } : {}), quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress });
+      await startRuns([walkthrough], { ...(opts.step ? { step: opts.step } : {}), quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress, ...(opts.target ? { target: opts.target } : {}) });
       await new Promise(() => {});
     });
   cli
     .command('dev')
     .option('--quiet', 'hide the processes’ own output')
     .option('--bind-address <ip>', BIND_ADDRESS_HELP, bindAddressArg, LOOPBACK)
+    .option('--target <target>', `${TARGET_HELP}; walkthroughs the target does not render are left out`, targetArg)
     .description('start every walkthrough at once, each on its own ports')
-    .action(async (opts: { quiet?: boolean; bindAddress: string }) => {
-      await startRuns([...walkthroughs], { quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress, overview: true });
+    .action(async (opts: { quiet?: boolean; bindAddress: string; target?: LocalTarget }) => {
+      const skipped = walkthroughs.filter((w) => !coveredBy(w, opts.target));
+      for (const w of skipped) say(`▸ ${w.name} runs on ${w.platform.toUpperCase()} and has no ${opts.target} rendering: not started (\`pnpm walkthrough up ${w.name}\` runs it on App Mesh)`);
+      await startRuns(
+        walkthroughs.filter((w) => coveredBy(w, opts.target)),
+        { quiet: Boolean(opts.quiet), bindAddress: opts.bindAddress, overview: true, ...(opts.target ? { target: opts.target } : {}) },
+      );
       await new Promise(() => {});
     });
   cli
     .command('step')
     .argument('<name>', 'walkthrough name')
     .argument('<step>', 'step to move to')
+    .option('--target <target>', 'the target the run was started with (checked, not changed)', targetArg)
     .description('move a running walkthrough to another step, as kubectl apply would')
-    .action(async (name: string, step: string) => {
+    .action(async (name: string, step: string, opts: { target?: LocalTarget }) => {
       const walkthrough = walkthroughArg(name);
+      requireCovered(walkthrough, opts.target);
+      runTarget(walkthrough, readRunFile(walkthrough), opts.target);
       if (!walkthrough.steps.some((s) => s.name === step)) {
         throw new UsageError(`walkthrough ${name} has no step "${step}"; its steps are: ${walkthrough.steps.map((s) => s.name).join(', ')}`);
       }
@@ -278,16 +370,23 @@ export function program(): Command {
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--samples must be a positive integer, got "${v}"`);
       return n;
     })
+    .option('--target <target>', 'the target the run was started with (checked, not changed)', targetArg)
     .description('run the checks of the walkthrough’s current step against it, as the guide does by hand')
-    .action(async (name: string, opts: { samples?: number }) => {
-      if (!(await runChecks(walkthroughArg(name), opts.samples))) throw new ChecksFailed();
+    .action(async (name: string, opts: { samples?: number; target?: LocalTarget }) => {
+      const walkthrough = walkthroughArg(name);
+      requireCovered(walkthrough, opts.target);
+      if (!(await runChecks(walkthrough, opts.samples, opts.target))) throw new ChecksFailed();
     });
   cli
     .command('status')
     .argument('<name>', 'walkthrough name')
+    .option('--target <target>', 'the target the run was started with (checked, not changed)', targetArg)
     .description('what a running walkthrough serves, as JSON')
-    .action(async (name: string) => {
-      say(JSON.stringify(await callRun(walkthroughArg(name), '/v1/state'), null, 2));
+    .action(async (name: string, opts: { target?: LocalTarget }) => {
+      const walkthrough = walkthroughArg(name);
+      requireCovered(walkthrough, opts.target);
+      runTarget(walkthrough, readRunFile(walkthrough), opts.target);
+      say(JSON.stringify(await callRun(walkthrough, '/v1/state'), null, 2));
     });
   cli
     .command('list')

@@ -1,8 +1,9 @@
 /**
  * The mesh console's side of a run's API: `GET /v1/console/events` (server-sent events: a
  * snapshot on connect, then one a second, and one at once when the step changes) and the built
- * page under `/console/`. Stats are read once a tick for every connected page together, and only
- * while a page is connected, so ten open tabs cost the proxies what one does.
+ * page under `/console/`. Every proxy's stats and access-log tail are read once a tick for every
+ * connected page together, and only while a page is connected, so ten open tabs cost the proxies
+ * what one does.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -11,19 +12,29 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { Walkthrough } from '@amw/mesh-manifests';
 import {
   countsSince,
+  instanceHealth,
+  mergeAccessLogs,
   parseClusterCounts,
+  parseClusterHealth,
+  statValue,
   sumCounts,
   validateLoadRequest,
+  virtualNodeHealth,
   webRoot as builtPage,
+  type AccessLogLine,
+  type ClusterHealth,
   type ConsoleSnapshot,
+  type KongCounters,
   type LoadEntry,
   type RouteSplit,
   type TargetCounts,
+  type Topology,
 } from '@amw/mesh-console';
-import type { MeshWorld } from '../control-plane/world.js';
+import { instanceLabel, type MeshWorld } from '../control-plane/world.js';
 import type { ProxyConfig } from '../proxy/config.js';
 import { LoadBurst } from './load.js';
-import { splitSources, topologyOf, type SplitSource } from './topology.js';
+import { loadEntriesOf, type RunEntry } from './load-entries.js';
+import { nodeClusterName, splitSources, topologyOf, type SplitSource } from './topology.js';
 
 export interface ConsoleSource {
   walkthrough: Walkthrough;
@@ -31,9 +42,11 @@ export interface ConsoleSource {
   applying(): string | undefined;
   processes(): { name: string; pid: number | undefined; ready: boolean; restarts: number }[];
   world(): MeshWorld;
+  /** `appmesh`, or the live target whose rendered files the run's proxies are configured from. */
+  target(): { name: string; files?: string };
   configs(): readonly ProxyConfig[];
-  /** The run's load-balancer entries now, with their 127.0.0.1 URLs: what the load button may use. */
-  loadEntries(): LoadEntry[];
+  /** The run's load-balancer and exec entries now, with their 127.0.0.1 URLs: what the load button may use. */
+  loadEntries(): RunEntry[];
   /** Whether some proxy of this step sends X-Ray segments (ENABLE_ENVOY_XRAY_TRACING). */
   tracing(): boolean;
   stopped(): boolean;
@@ -47,6 +60,32 @@ interface Subscriber {
 }
 
 const ENDPOINTS = ['GET /v1/console/events', 'POST /v1/console/load', 'GET /console/'];
+/** The stats the console reads of every proxy: split counts, passthrough, membership, health checks, ejections. */
+const STATS_FILTER = 'upstream_rq_(2xx|total)$|membership_(healthy|total)$|ejections_active$|health_check\\.(attempt|failure)$';
+/** Access log lines the page shows (the newest, over all proxies) and reads of each proxy per tick. */
+const LOG_LINES = 40;
+
+/** A proxy of the run: a sidecar or gateway (admin), or Kong's own proxy (Kong's admin port). */
+interface ProxyTarget {
+  name: string;
+  port: number;
+  kong: boolean;
+  instanceKey: string;
+}
+
+interface TailAnswer {
+  total: number;
+  byStatus: Record<string, number>;
+  flags: Record<string, number>;
+  lines: { line: string; at: number; status: number }[];
+}
+
+/** One tick's reading of every proxy. */
+interface ProxyReadings {
+  stats: Map<number, unknown>;
+  tails: Map<number, TailAnswer>;
+  errors: string[];
+}
 /** A load request is three short fields; anything much longer is not one. */
 const MAX_BODY_BYTES = 4096;
 const TYPES: Record<string, string> = {
@@ -150,14 +189,14 @@ export class ConsoleFeed {
       return;
     }
     if (tooLong) {
-      json(413, { error: `the body is longer than ${MAX_BODY_BYTES} bytes; send {entry, count, ratePerSecond}` });
+      json(413, { error: `the body is longer than ${MAX_BODY_BYTES} bytes; send {entry, count, ratePerSecond, target?}` });
       return;
     }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      json(400, { error: 'the body is not JSON; send {"entry": <load-balancer entry>, "count": 1..1000, "ratePerSecond": 1..100}' });
+      json(400, { error: 'the body is not JSON; send {"entry": <load entry>, "count": 1..1000, "ratePerSecond": 1..100, "target": <URL, for an exec entry>}' });
       return;
     }
     if (this.source.stopped()) {
@@ -169,7 +208,7 @@ export class ConsoleFeed {
       json(409, { error: `a burst is already running (${p.sent} of ${p.count} sent through ${p.entry}); wait for it to finish`, burst: p });
       return;
     }
-    const checked = validateLoadRequest(body, this.source.loadEntries());
+    const checked = validateLoadRequest(body, this.loadEntries());
     if (!checked.ok) {
       json(400, { error: checked.error });
       return;
@@ -197,7 +236,7 @@ export class ConsoleFeed {
     await this.tick(subscriber);
   }
 
-  /** One read of the stats for every page; a tick still reading when the next is due is skipped. */
+  /** One read of the proxies for every page; a tick asked for while one is reading runs once it is done. */
   private async tick(only?: Subscriber): Promise<void> {
     if (!only) {
       if (this.ticking) {
@@ -208,18 +247,30 @@ export class ConsoleFeed {
     }
     try {
       const world = this.source.world();
-      const sources = splitSources(world, this.source.configs());
-      const { counts, errors } = await this.readCounts(sources);
+      const configs = this.source.configs();
+      const sources = splitSources(world, configs);
+      const proxies = proxiesOf(world);
+      const readings = await this.readProxies(proxies);
+      const counts = countsOf(sources, readings);
       const base = {
         walkthrough: { name: this.source.walkthrough.name, title: this.source.walkthrough.title },
+        target: this.source.target(),
         step: this.stepInfo(),
         steps: this.source.walkthrough.steps.map((s) => ({ name: s.name, title: s.title })),
         ...(this.source.applying() !== undefined ? { applying: this.source.applying()! } : {}),
         processes: this.source.processes().map((p) => ({ name: p.name, ready: p.ready, restarts: p.restarts, ...(p.pid !== undefined ? { pid: p.pid } : {}) })),
-        topology: topologyOf(this.source.walkthrough, world),
-        load: { entries: this.source.loadEntries(), ...(this.burst ? { burst: this.burst.progress } : {}) },
+        topology: this.observed(topologyOf(this.source.walkthrough, world, configs), world, proxies, readings),
+        load: { entries: this.loadEntries(), ...(this.burst ? { burst: this.burst.progress } : {}) },
         tracing: this.source.tracing(),
-        statsErrors: errors,
+        statsErrors: readings.errors,
+        kong: proxies.flatMap((p): KongCounters[] => {
+          const tail = readings.tails.get(p.port);
+          return p.kong && tail ? [{ proxy: p.name, byStatus: tail.byStatus, total: tail.total }] : [];
+        }),
+        accessLog: mergeAccessLogs(
+          proxies.map((p): AccessLogLine[] => (readings.tails.get(p.port)?.lines ?? []).map((l) => ({ proxy: p.name, line: l.line, at: l.at, status: l.status }))),
+          LOG_LINES,
+        ),
         at: new Date().toISOString(),
       };
       for (const s of only ? [only] : [...this.subscribers]) {
@@ -253,30 +304,82 @@ export class ConsoleFeed {
     }
   }
 
+  /** The load entries on offer now: exec entries with the virtual-service URLs their sidecar routes. */
+  private loadEntries(): LoadEntry[] {
+    return loadEntriesOf(this.source.walkthrough, this.source.world(), this.source.configs(), this.source.loadEntries());
+  }
+
+  /** The configured topology with what the proxies report: each node's health, each sidecar's undeclared calls. */
+  private observed(topology: Topology, world: MeshWorld, proxies: readonly ProxyTarget[], readings: ProxyReadings): Topology {
+    const processes = this.source.processes();
+    const prefix = `${this.source.walkthrough.name}/`;
+    const processesOf = (label: string) => processes.filter((p) => p.name === `${prefix}${label}` || p.name.startsWith(`${prefix}${label}/`));
+    const health = new Map<string, ConsoleSnapshot['topology']['nodes'][number]['health']>();
+    const perProxy = new Map([...readings.stats].map(([port, body]) => [port, parseClusterHealth(body)]));
+    for (const vn of world.all('VirtualNode')) {
+      const listener = vn.object.spec.listeners?.[0];
+      const instances = world.instancesOf(vn);
+      const ready = instances.length === 0 ? undefined : instances.every((i) => processesOf(instanceLabel(i)).every((p) => p.ready));
+      const cluster = listener ? nodeClusterName(world, vn, listener) : undefined;
+      const callers = cluster ? [...perProxy.values()].flatMap((m): ClusterHealth[] => (m.has(cluster) ? [m.get(cluster)!] : [])) : [];
+      health.set(`node:${vn.cluster}/${vn.object.metadata.namespace ?? ''}/${vn.object.metadata.name}`, virtualNodeHealth(callers, ready));
+    }
+    const undeclared = new Map<string, { passedThrough: number; refused: number }>();
+    for (const p of proxies) {
+      if (p.kong) continue;
+      const passedThrough = statValue(readings.stats.get(p.port), 'cluster.PassthroughCluster.upstream_rq_total');
+      const refused = readings.tails.get(p.port)?.flags.NR ?? 0;
+      if (passedThrough > 0 || refused > 0) undeclared.set(`instance:${p.instanceKey}`, { passedThrough, refused });
+    }
+    const byKey = new Map(world.instances.map((i) => [`instance:${i.key}`, i]));
+    return {
+      ...topology,
+      nodes: topology.nodes.map((node) => {
+        const instance = byKey.get(node.id);
+        const nodeHealth = instance ? instanceHealth(processesOf(instanceLabel(instance))) : health.get(node.id);
+        const calls = undeclared.get(node.id);
+        return { ...node, ...(nodeHealth ? { health: nodeHealth } : {}), ...(calls ? { undeclared: calls } : {}) };
+      }),
+    };
+  }
+
   private stepInfo(): ConsoleSnapshot['step'] {
     const step = this.source.walkthrough.steps.find((s) => s.name === this.source.step())!;
     return { name: step.name, title: step.title, summary: step.summary };
   }
 
-  /** Each client proxy's stats once, summed per split over its clients. */
-  private async readCounts(sources: SplitSource[]): Promise<{ counts: Map<string, Map<string, TargetCounts>>; errors: string[] }> {
-    const ports = new Map<number, string>();
-    for (const source of sources) for (const c of source.clients) ports.set(c.adminPort, c.name);
-    const errors: string[] = [];
-    const perPort = new Map<number, Map<string, TargetCounts>>();
+  /** Each split's counts now, from the client proxies' stats: the baseline a page counts from. */
+  private async readCounts(sources: SplitSource[]): Promise<{ counts: Map<string, Map<string, TargetCounts>> }> {
+    const ports = new Map<number, ProxyTarget>();
+    for (const source of sources) for (const c of source.clients) ports.set(c.adminPort, { name: c.name, port: c.adminPort, kong: false, instanceKey: '' });
+    const readings = await this.readProxies([...ports.values()], false);
+    return { counts: countsOf(sources, readings) };
+  }
+
+  /** Every proxy's stats (and, for the page, its access-log tail) once, in parallel; a proxy that does not answer is named in `errors`. */
+  private async readProxies(proxies: readonly ProxyTarget[], tails = true): Promise<ProxyReadings> {
+    const readings: ProxyReadings = { stats: new Map(), tails: new Map(), errors: [] };
+    const get = async (port: number, path: string): Promise<unknown> => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(900) });
+      if (!res.ok) throw new Error(`admin answered ${res.status} to ${path.split('?')[0]}`);
+      return res.json();
+    };
     await Promise.all(
-      [...ports].map(async ([port, name]) => {
+      proxies.map(async (p) => {
         try {
-          const res = await fetch(`http://127.0.0.1:${port}/stats?format=json&filter=${encodeURIComponent('upstream_rq_(2xx|total)$')}`, { signal: AbortSignal.timeout(900) });
-          if (!res.ok) throw new Error(`admin answered ${res.status}`);
-          perPort.set(port, parseClusterCounts(await res.json()));
+          const [stats, tail] = await Promise.all([
+            get(p.port, `/stats?format=json&filter=${encodeURIComponent(STATS_FILTER)}`),
+            tails ? (get(p.port, `/access_log?limit=${LOG_LINES}`) as Promise<TailAnswer>) : undefined,
+          ]);
+          readings.stats.set(p.port, stats);
+          if (tail) readings.tails.set(p.port, tail);
         } catch (error) {
-          errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+          readings.errors.push(`${p.name}: ${error instanceof Error ? error.message : String(error)}`);
         }
       }),
     );
-    const counts = new Map(sources.map((source) => [source.id, sumCounts(source.clients.map((c) => perPort.get(c.adminPort) ?? new Map()))]));
-    return { counts, errors };
+    readings.errors.sort();
+    return readings;
   }
 
   private async serveFile(rel: string, req: IncomingMessage, res: ServerResponse, json: (status: number, body: object) => boolean): Promise<void> {
@@ -318,4 +421,19 @@ export class ConsoleFeed {
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   }
+}
+
+/** Every proxy the run has now: each instance's sidecar or gateway, and Kong's own proxy. */
+function proxiesOf(world: MeshWorld): ProxyTarget[] {
+  return world.instances.flatMap((i) => [
+    ...(i.ports.admin !== undefined ? [{ name: instanceLabel(i), port: i.ports.admin, kong: false, instanceKey: i.key }] : []),
+    ...(i.ports.kongAdmin !== undefined ? [{ name: `${instanceLabel(i)}/kong`, port: i.ports.kongAdmin, kong: true, instanceKey: i.key }] : []),
+  ]);
+}
+
+/** Per split, per cluster: its client proxies' counts added up. */
+function countsOf(sources: readonly SplitSource[], readings: ProxyReadings): Map<string, Map<string, TargetCounts>> {
+  const perPort = new Map<number, Map<string, TargetCounts>>();
+  for (const [port, body] of readings.stats) perPort.set(port, parseClusterCounts(body));
+  return new Map(sources.map((source) => [source.id, sumCounts(source.clients.map((c) => perPort.get(c.adminPort) ?? new Map()))]));
 }

@@ -1,6 +1,7 @@
 /**
  * Runs one burst from the console's load button: `count` GETs of `/` on a load-balancer entry,
- * paced at `ratePerSecond` without waiting for answers (as independent users would arrive), and
+ * or of a virtual-service URL through a pod's sidecar (an `exec` entry, used as an HTTP proxy:
+ * absolute-form request line, the service as Host, as curl with HTTP_PROXY sends it), paced at `ratePerSecond` without waiting for answers (as independent users would arrive), and
  * counts what came back.
  */
 import { Agent, request } from 'node:http';
@@ -51,6 +52,7 @@ export class LoadBurst {
 
   private one(): Promise<void> {
     const url = new URL(this.progress.url);
+    const target = this.progress.target !== undefined ? new URL(this.progress.target) : undefined;
     return new Promise<void>((resolve) => {
       // A request aborted mid-answer reports errors on both the request and the response.
       let settled = false;
@@ -67,11 +69,22 @@ export class LoadBurst {
         this.progress.failed++;
         resolve();
       };
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'GET', agent: this.agent, signal: this.controller.signal }, (res) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: target ? target.href : url.pathname,
+          ...(target ? { headers: { host: target.host } } : {}),
+          method: 'GET',
+          agent: this.agent,
+          signal: this.controller.signal,
+        },
+        (res) => {
         res.resume();
         res.on('end', () => answered(res.statusCode ?? 0));
         res.on('error', failed);
-      });
+        },
+      );
       req.on('error', failed);
       req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('timed out')));
       req.end();

@@ -74,6 +74,7 @@ export function overviewHtml(rows: readonly OverviewRow[]): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Local mesh: every walkthrough</title>
+<link rel="icon" href="data:,">
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 16px 24px; color: #1b1f24; background: #f4f6f8; max-width: 1232px; }
 h1 { font-size: 20px; margin: 0 0 4px; }
@@ -89,17 +90,62 @@ a:focus-visible { outline: 3px solid #c15c00; outline-offset: 2px; }
 </head>
 <body>
 <h1>Local mesh: every walkthrough</h1>
-<p class="muted">As of ${escape(new Date().toLocaleTimeString('en-GB'))}; reload for the current state. Each console shows its walkthrough's topology, splits and traces live and moves it between steps.</p>
+<p class="muted">As of <span id="as-of">${escape(new Date().toLocaleTimeString('en-GB'))}</span>; <span id="live" role="status">updated every 2 s while this page is open</span>. Each console shows its walkthrough's topology, splits and traces live and moves it between steps.</p>
 <table>
 <thead><tr><th scope="col">Walkthrough</th><th scope="col">Step</th><th scope="col">Processes ready</th><th scope="col">Restarts</th><th scope="col">Console</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
 </table>
+<script>${LIVE_SCRIPT}</script>
 </body>
 </html>
 `;
 }
+
+/**
+ * The page keeps itself current: one GET of /overview.json every 2 s (never more often, and the
+ * next only after the last answered), each row's step, health and restarts rewritten in place by
+ * textContent (no HTML from the answer is parsed). Without scripts the table is still right as of load.
+ */
+export const OVERVIEW_REFRESH_MS = 2000;
+const LIVE_SCRIPT = `
+(() => {
+  const live = document.getElementById('live');
+  const tick = async () => {
+    try {
+      const res = await fetch('/overview.json', { cache: 'no-store' });
+      if (!res.ok) throw new Error('the dev process answered ' + res.status);
+      for (const r of await res.json()) {
+        const row = [...document.querySelectorAll('tr[data-walkthrough]')].find((tr) => tr.dataset.walkthrough === r.walkthrough);
+        if (!row) continue;
+        const step = row.querySelector('[data-field="step"]');
+        step.textContent = r.step + ' ';
+        const of = document.createElement('span');
+        of.className = 'muted';
+        of.textContent = '(' + r.stepNumber + ' of ' + r.steps + ')';
+        step.append(of);
+        if (r.applying !== undefined) {
+          const applying = document.createElement('div');
+          applying.textContent = 'applying ' + r.applying + '…';
+          step.append(applying);
+        }
+        const healthy = r.ready === r.processes;
+        const health = row.querySelector('[data-field="health"]');
+        health.className = healthy ? 'ok' : 'warn';
+        health.textContent = (healthy ? '✓ ready' : '… starting or failing') + ' ' + r.ready + '/' + r.processes;
+        row.querySelector('[data-field="restarts"]').textContent = String(r.restarts);
+      }
+      document.getElementById('as-of').textContent = new Date().toLocaleTimeString('en-GB');
+      live.textContent = 'updated every ${OVERVIEW_REFRESH_MS / 1000} s while this page is open';
+    } catch (error) {
+      live.textContent = 'not updated: ' + (error instanceof Error ? error.message : String(error)) + '; retrying';
+    }
+    setTimeout(tick, ${OVERVIEW_REFRESH_MS});
+  };
+  setTimeout(tick, ${OVERVIEW_REFRESH_MS});
+})();
+`;
 
 function answer(req: IncomingMessage, res: ServerResponse, runs: readonly OverviewRun[]): void {
   const json = (status: number, body: unknown): void => {

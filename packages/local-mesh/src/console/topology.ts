@@ -4,9 +4,9 @@
  * traffic as the control plane published them to the proxies (ProxyConfig), with the clusters
  * whose stats show where the requests really went.
  */
-import type { HttpRouteMatch, Walkthrough } from '@amw/mesh-manifests';
-import type { Topology, TopologyEdge, TopologyNode } from '@amw/mesh-console';
-import { instanceLabel, type Instance, type MeshWorld } from '../control-plane/world.js';
+import type { HttpRouteMatch, VirtualNode, Walkthrough } from '@amw/mesh-manifests';
+import { edgeTls, type ClientTlsSide, type ListenerTlsSide, type MeshEgress, type Topology, type TopologyEdge, type TopologyNode } from '@amw/mesh-console';
+import { instanceLabel, type Instance, type MeshWorld, type Scoped } from '../control-plane/world.js';
 import { loadBalancerTarget } from '../orchestrator/entries.js';
 import type { ProxyConfig } from '../proxy/config.js';
 import type { Route } from '../proxy/routing.js';
@@ -49,7 +49,46 @@ export function matchLabel(match: (HttpRouteMatch & { hostname?: { exact?: strin
   return parts.join(' ');
 }
 
-export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology {
+/** The Envoy cluster a caller reaches a virtual node's listener through, as the resolver names it. */
+export function nodeClusterName(world: MeshWorld, vn: Scoped<VirtualNode>, listener: { portMapping: { port: number; protocol: string } }): string {
+  const protocol = listener.portMapping.protocol === 'tcp' ? 'tcp' : 'http';
+  return `cds_egress_${world.meshName(vn.cluster)}_${world.awsName(vn.object)}_${protocol}_${listener.portMapping.port}`;
+}
+
+/**
+ * TLS into each virtual node, as the proxies were configured: what its listener accepts (spec)
+ * against what every published configuration's cluster to it originates. Keyed by topology id.
+ */
+function tlsIntoNodes(world: MeshWorld, configs: readonly ProxyConfig[]): Map<string, ReturnType<typeof edgeTls>> {
+  const out = new Map<string, ReturnType<typeof edgeTls>>();
+  for (const vn of world.all('VirtualNode')) {
+    const listener = vn.object.spec.listeners?.[0];
+    if (!listener) continue;
+    const name = nodeClusterName(world, vn, listener);
+    const callers: ClientTlsSide[] = configs.flatMap((c) => c.clusters.filter((cl) => cl.name === name).map((cl) => ({ tls: cl.tls !== undefined, certificate: cl.tls?.certificateChain !== undefined })));
+    const tls = listener.tls;
+    const accepts: ListenerTlsSide | undefined = tls ? { mode: tls.mode, clientCertificate: tls.validation !== undefined } : undefined;
+    out.set(idOf('node', vn), edgeTls(callers, accepts));
+  }
+  return out;
+}
+
+/** Every mesh of the step once, with its egress filter (App Mesh's default is DROP_ALL). */
+function egressOf(world: MeshWorld): MeshEgress[] {
+  const seen = new Map<string, MeshEgress>();
+  for (const { cluster } of world.all('Mesh')) {
+    const mesh = world.meshName(cluster);
+    if (!seen.has(mesh)) seen.set(mesh, { mesh, filter: world.egressFilter(cluster) });
+  }
+  return [...seen.values()];
+}
+
+export function topologyOf(walkthrough: Walkthrough, world: MeshWorld, configs: readonly ProxyConfig[] = []): Topology {
+  const tlsInto = tlsIntoNodes(world, configs);
+  const withTls = (edge: TopologyEdge): TopologyEdge => {
+    const tls = tlsInto.get(edge.to);
+    return tls ? { ...edge, tls: tls.tls, tlsNote: tls.note } : edge;
+  };
   const nodes: TopologyNode[] = [];
   const edges: TopologyEdge[] = [];
   const ids = new Set<string>();
@@ -87,7 +126,12 @@ export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology
       entry.kind === 'load-balancer'
         ? loadBalancerTarget(world, world.instances, entry, cluster)?.instance
         : world.instances.find((i) => i.cluster === cluster && i.workload.metadata.name === entry.workload.name && i.namespace === entry.workload.namespace);
-    if (target) link({ from: `entry:${entry.name}`, to: identityId(target) });
+    if (!target) continue;
+    // A gateway that terminates TLS protects the edge from its load balancer.
+    const gateway = target.identity?.kind === 'VirtualGateway' ? world.get('VirtualGateway', target.cluster, target.identity.namespace, target.identity.name) : undefined;
+    const tls = gateway?.object.spec.listeners.find((l) => l.tls && l.tls.mode !== 'DISABLED')?.tls;
+    const edge: TopologyEdge = { from: `entry:${entry.name}`, to: identityId(target) };
+    link(tls ? { ...edge, tls: tls.validation ? 'mtls' : 'tls', tlsNote: `the gateway's listener terminates TLS (${tls.mode})` } : withTls(edge));
   }
   for (const gw of world.all('VirtualGateway')) {
     for (const gr of world.gatewayRoutes(gw)) {
@@ -106,7 +150,7 @@ export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology
       if (vr) link({ from: idOf('service', vs), to: idOf('router', vr) });
     } else if (provider?.virtualNode) {
       const vn = world.virtualNode(vs.cluster, ns, provider.virtualNode.virtualNodeRef, provider.virtualNode.virtualNodeARN);
-      if (vn) link({ from: idOf('service', vs), to: idOf('node', vn) });
+      if (vn) link(withTls({ from: idOf('service', vs), to: idOf('node', vn) }));
     }
   }
   for (const vr of world.all('VirtualRouter')) {
@@ -119,7 +163,7 @@ export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology
         const vn = world.virtualNode(vr.cluster, vr.object.metadata.namespace, t.virtualNodeRef, t.virtualNodeARN);
         if (!vn) continue;
         const matched = matchLabel(match);
-        link({ from: idOf('router', vr), to: idOf('node', vn), label: `${route.name}${matched ? ` ${matched}` : ''} · weight ${t.weight}`, weight: t.weight });
+        link(withTls({ from: idOf('router', vr), to: idOf('node', vn), label: `${route.name}${matched ? ` ${matched}` : ''} · weight ${t.weight}`, weight: t.weight }));
       }
     }
   }
@@ -131,7 +175,7 @@ export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology
     }
   }
   for (const instance of world.instances) if (instance.identity) link({ from: identityId(instance), to: instanceId(instance) });
-  return { nodes, edges };
+  return { nodes, edges, egress: egressOf(world) };
 }
 
 /**
@@ -142,10 +186,7 @@ export function topologyOf(walkthrough: Walkthrough, world: MeshWorld): Topology
 export function splitSources(world: MeshWorld, configs: readonly ProxyConfig[]): SplitSource[] {
   const nodeOfCluster = new Map<string, string>();
   for (const vn of world.all('VirtualNode')) {
-    for (const l of vn.object.spec.listeners ?? []) {
-      const protocol = l.portMapping.protocol === 'tcp' ? 'tcp' : 'http';
-      nodeOfCluster.set(`cds_egress_${world.meshName(vn.cluster)}_${world.awsName(vn.object)}_${protocol}_${l.portMapping.port}`, labelOf(vn));
-    }
+    for (const l of vn.object.spec.listeners ?? []) nodeOfCluster.set(nodeClusterName(world, vn, l), labelOf(vn));
   }
   const byInstance = new Map(world.instances.map((i) => [i.key, i]));
   const sources = new Map<string, SplitSource>();

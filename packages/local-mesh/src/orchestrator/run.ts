@@ -9,19 +9,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
+import { LOCAL_ENTRY_PORTS, stateAt, stepIndex, targetRoot, type CertificateAuthority, type ClusterState, type Walkthrough } from '@amw/mesh-manifests';
 import type { AppRegistry } from '@amw/dev-stack/apps';
 import { processAlive, supervise, type ProcessGroup, type SupervisorEvent } from '@amw/dev-stack/supervisor';
 import { ConsoleFeed } from '../console/feed.js';
 import { CloudMapRegistry } from '../control-plane/cloud-map.js';
 import { Resolver } from '../control-plane/resolve.js';
 import { ConfigStreamServer } from '../control-plane/stream.js';
-import { MeshWorld, type Endpoint, type Instance } from '../control-plane/world.js';
+import { MeshWorld, virtualServiceKey, type Endpoint, type Instance } from '../control-plane/world.js';
+import { resolveIstio } from '../targets/istio.js';
+import { resolveLattice } from '../targets/lattice.js';
+import { readRenderedTarget, type LocalTarget } from '../targets/rendered-files.js';
+import { plannedTargetInstances, TargetWorld } from '../targets/target-world.js';
 import { ourApps } from '../our-apps.js';
 import type { ProxyConfig } from '../proxy/config.js';
 import { CertificateStore } from '../tls/cert-store.js';
 import { entryUrls, type EntryUrls } from './entries.js';
-import { PortAllocator, assignPorts, plannedInstances } from './instances.js';
+import { PortAllocator, assignPorts, plannedInstances, tcpBackendsOf } from './instances.js';
 import { processName, processSpecs, type LaunchContext } from './launch.js';
 import { StatsdAgent } from './statsd-agent.js';
 import { XrayDaemon } from './xray-daemon.js';
@@ -51,6 +55,13 @@ export interface RunOptions {
   onProcessEvent?: (event: SupervisorEvent) => void;
   /** Where the apps and the proxies' listeners bind: 127.0.0.1 (the default), or every interface when asked. */
   bindAddress?: string;
+  /**
+   * Run the walkthrough from its rendered files for a live target (Istio, Lattice) instead of
+   * its App Mesh objects: the mesh is what those files say, resolved with the target's rules.
+   */
+  target?: LocalTarget;
+  /** Where the target's rendered folders (`k8s/…`) are read from; default `repoRoot`. */
+  renderedRoot?: string;
 }
 
 /**
@@ -117,6 +128,17 @@ function endpointOf(url: string | undefined, defaultPort: number): Endpoint | un
   return { host: parsed.hostname.replace(/^\[|\]$/g, ''), port: Number(parsed.port || defaultPort) };
 }
 
+/**
+ * On Lattice the gateway a load balancer fronted is gone: the guides call the Lattice services
+ * from a client pod instead. Each curl pod is offered as an entry of its own name (a proxy, like
+ * an `exec` entry), unless the walkthrough already has an entry by that name.
+ */
+function vpcClients(instances: Instance[]): Record<string, string> {
+  return Object.fromEntries(
+    instances.filter((i) => i.workload.spec.component === 'curl' && i.ports.egress !== undefined).map((i) => [i.workload.metadata.name, `http://127.0.0.1:${i.ports.egress}`]),
+  );
+}
+
 function sameWorkload(a: Instance, b: Instance): boolean {
   return JSON.stringify(a.workload) === JSON.stringify(b.workload);
 }
@@ -135,6 +157,8 @@ export class WalkthroughRun {
   private version = 0;
   private certs: CertificateStore | undefined;
   private world: MeshWorld | undefined;
+  /** On a live target: the rendered objects at the current step, which the proxies' configuration comes from. */
+  private targetWorld: TargetWorld | undefined;
   private clusters: ClusterState[] = [];
   private stepName: string;
   private applying: Promise<void> = Promise.resolve();
@@ -161,6 +185,7 @@ export class WalkthroughRun {
       applying: () => this.pendingStep,
       processes: () => this.processStates(),
       world: () => this.currentWorld(),
+      target: () => (this.options.target ? { name: this.options.target, files: targetRoot(options.walkthrough, this.options.target) } : { name: 'appmesh' }),
       configs: () => this.published,
       loadEntries: () => this.loadEntries(),
       tracing: () => this.currentWorld().instances.some((i) => i.workload.spec.proxyEnv?.ENABLE_ENVOY_XRAY_TRACING === '1'),
@@ -202,13 +227,20 @@ export class WalkthroughRun {
   }
 
   get urls(): EntryUrls {
-    return entryUrls(this.walkthrough, this.currentWorld(), [...this.instances.values()]);
+    const urls = entryUrls(this.walkthrough, this.currentWorld(), [...this.instances.values()]);
+    if (this.options.target === 'lattice') Object.assign(urls.entries, { ...vpcClients([...this.instances.values()]), ...urls.entries });
+    return urls;
   }
 
   /** What `pnpm walkthrough up` prints once everything is ready, and scripts read. */
-  readyLine(): { walkthrough: string; step: string; entries: Record<string, string>; admin: Record<string, string>; console: string } {
+  readyLine(): { walkthrough: string; target: string; step: string; entries: Record<string, string>; admin: Record<string, string>; console: string } {
     const { entries, admin } = this.urls;
-    return { walkthrough: this.walkthrough.name, step: this.stepName, entries, admin, console: this.consoleUrl };
+    return { walkthrough: this.walkthrough.name, target: this.target, step: this.stepName, entries, admin, console: this.consoleUrl };
+  }
+
+  /** What the run's mesh is read from: `appmesh` (the definition), or a live target's rendered files. */
+  get target(): 'appmesh' | LocalTarget {
+    return this.options.target ?? 'appmesh';
   }
 
   /** The mesh console of this run: served by the run's API server, on loopback only. */
@@ -222,12 +254,13 @@ export class WalkthroughRun {
   }
 
   /**
-   * The entries the console's load button may use: load balancers only, since a plain GET of `/`
-   * is what a learner sends them; an `exec` entry is a proxy and would need a target URL too.
+   * The entries the console's load button may use, with their local URLs: load balancers (a GET
+   * of `/`) and `exec` entries (the pod's sidecar as an HTTP proxy; the console adds the
+   * virtual-service URLs it may be asked for). Envoy admin entries are not for load.
    */
-  private loadEntries(): { name: string; url: string }[] {
+  private loadEntries(): { name: string; url: string; kind: 'load-balancer' | 'exec' }[] {
     const urls = this.urls.entries;
-    return this.walkthrough.entries.filter((e) => e.kind === 'load-balancer' && urls[e.name] !== undefined).map((e) => ({ name: e.name, url: urls[e.name]! }));
+    return this.walkthrough.entries.flatMap((e) => (e.kind !== 'envoy-admin' && urls[e.name] !== undefined ? [{ name: e.name, url: urls[e.name]!, kind: e.kind }] : []));
   }
 
   instanceList(): Instance[] {
@@ -335,9 +368,21 @@ export class WalkthroughRun {
       ...(endpointOf(this.options.backing.postgres, 5432) ? { postgres: endpointOf(this.options.backing.postgres, 5432)! } : {}),
       ...(endpointOf(this.options.backing.redis, 6379) ? { redis: endpointOf(this.options.backing.redis, 6379)! } : {}),
     };
-    const planned = plannedInstances(walkthrough, this.clusters, backing);
+    const target = this.options.target;
+    // A live target's files say which pods run (with their labels and environment); the App Mesh
+    // objects of the step still give the apps' launch facts and the entries' ports.
+    const rendered = target ? readRenderedTarget(this.options.renderedRoot ?? this.options.repoRoot, walkthrough, target, step) : undefined;
+    const planned = rendered ? plannedTargetInstances(walkthrough, target!, this.clusters, rendered, backing) : plannedInstances(walkthrough, this.clusters, backing);
     const world = new MeshWorld(walkthrough, this.clusters, planned, this.cloudMap);
     await assignPorts(world, planned, this.instances, this.ports, this.apps);
+    const targetWorld = rendered
+      ? new TargetWorld(target!, walkthrough, rendered, planned, (instance) =>
+          tcpBackendsOf(world, instance).flatMap((vs) => {
+            const port = instance.ports.tcpEgress[virtualServiceKey(vs)];
+            return port === undefined ? [] : [{ port, host: world.awsName(vs.object) }];
+          }),
+        )
+      : undefined;
 
     const authorities = this.clusters.flatMap((c) => c.resources.filter((r): r is CertificateAuthority => r.kind === 'CertificateAuthority'));
     this.certs ??= await CertificateStore.prepare(authorities, join(this.options.stateDir, 'certs', walkthrough.name));
@@ -353,8 +398,9 @@ export class WalkthroughRun {
     await Promise.all(stopping.map((i) => this.stopInstance(i.key)));
     this.instances = new Map(planned.map((i) => [i.key, i]));
     this.world = world;
+    this.targetWorld = targetWorld;
     this.stepName = step;
-    this.registerInCloudMap(world, planned);
+    if (!targetWorld) this.registerInCloudMap(world, planned);
     const version = this.publish(world);
     await this.startAll(world, starting);
     await this.waitForRollout(version);
@@ -413,7 +459,9 @@ export class WalkthroughRun {
 
   private publish(world: MeshWorld): string {
     const version = String(++this.version);
-    const configs = new Resolver(world, { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address, listenAddress: this.options.bindAddress ?? '127.0.0.1' }).all();
+    const options = { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address, listenAddress: this.options.bindAddress ?? '127.0.0.1' };
+    const target = this.targetWorld;
+    const configs = !target ? new Resolver(world, options).all() : target.target === 'istio' ? resolveIstio(target, options) : resolveLattice(target, { ...options, repoRoot: this.options.renderedRoot ?? this.options.repoRoot });
     for (const config of configs) this.stream.publish(config);
     this.published = configs;
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });

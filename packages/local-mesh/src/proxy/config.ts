@@ -36,8 +36,11 @@ export interface HttpListenerConfig extends ListenerBase {
   virtualHosts: VirtualHost[];
   /** Gateways: the routes of each virtual service a gateway route targets, matched after the rewrite. */
   virtualServices?: Record<string, Route[]>;
-  /** Egress filter for hosts no virtual host covers: ALLOW_ALL passes through, DROP_ALL answers 404. */
-  unmatched: 'passthrough' | 'not-found';
+  /**
+   * Egress filter for hosts no virtual host covers: ALLOW_ALL passes through, DROP_ALL answers 404,
+   * `blackhole` answers 502 (Istio's REGISTRY_ONLY: its `block_all` virtual host).
+   */
+  unmatched: 'passthrough' | 'not-found' | 'blackhole';
   /** The port the mesh objects name (App Mesh listener port), for port-matching routes. */
   meshPort?: number;
 }

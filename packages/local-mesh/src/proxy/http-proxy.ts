@@ -129,6 +129,10 @@ export class HttpProxy {
       return;
     }
     ctx.route = route;
+    if (route.deny) {
+      this.reply(ctx, { status: route.deny.status, body: route.deny.body, flag: route.deny.flag ?? '' });
+      return;
+    }
     let policy: RoutePolicy = route;
     let target: CompiledRoute = route;
     if (route.virtualService !== undefined) {

@@ -15,6 +15,8 @@ const CONNECT_ERROR = 'upstream connect error or disconnect/reset before headers
 export const LOCAL_REPLIES = {
   /** No virtual host or route matched (egress filter DROP_ALL, or a path no route covers). */
   noRoute: { status: 404, body: '', flag: 'NR' },
+  /** Istio's REGISTRY_ONLY for a host outside its registry: the `block_all` route's direct 502 (no flag). */
+  blackHole: { status: 502, body: '', flag: '' },
   /** The chosen cluster has no endpoint to send to. */
   noHealthyUpstream: { status: 503, body: 'no healthy upstream', flag: 'UH' },
   /** The route points at a cluster the proxy does not know. */

@@ -13,6 +13,8 @@ export interface StringMatch {
   regex?: string;
   /** Integer range, start inclusive, end exclusive (App Mesh's `range`). */
   range?: { start: number; end: number };
+  /** Exact, prefix and suffix compare without regard to case (Envoy's `ignore_case`; Lattice's header matches). */
+  ignoreCase?: boolean;
 }
 
 export interface HeaderCondition {
@@ -53,6 +55,11 @@ export interface RouteRewrite {
   prefix?: { matched: string; replacement: string };
   /** Replace the whole path. */
   path?: string;
+  /**
+   * Envoy's regex_rewrite (Istio's uriRegexRewrite): every match of `pattern` in the path, query
+   * string excluded, becomes `substitution` (JavaScript replacement syntax: `$1` for a group).
+   */
+  regex?: { pattern: string; substitution: string };
   /** Rewrite Host to this value (gateway default: the target virtual service's name). */
   hostname?: string;
 }
@@ -72,6 +79,11 @@ export interface Route {
   /** Overall per-request timeout; 0 disables it. */
   timeoutMs: number;
   idleTimeoutMs?: number;
+  /**
+   * Answer locally instead of forwarding (Envoy's direct_response): an authorization verdict such
+   * as Lattice's 403, or a name the pod cannot resolve. `clusters` is then ignored.
+   */
+  deny?: { status: number; body: string; flag?: string };
 }
 
 export interface VirtualHost {
@@ -121,6 +133,11 @@ export function rewritePath(path: string, rewrite: RouteRewrite | undefined): st
     const q = path.indexOf('?');
     return q < 0 ? rewrite.path : rewrite.path + path.slice(q);
   }
+  if (rewrite.regex) {
+    const q = path.indexOf('?');
+    const [pathname, query] = q < 0 ? [path, ''] : [path.slice(0, q), path.slice(q)];
+    return pathname.replace(new RegExp(rewrite.regex.pattern, 'g'), rewrite.regex.substitution) + query;
+  }
   return rewrite.prefix ? rewritePrefix(path, rewrite.prefix.matched, rewrite.prefix.replacement) : path;
 }
 
@@ -152,9 +169,10 @@ function splitPath(path: string): { pathname: string; query: string } {
 }
 
 function matchString(value: string, match: StringMatch, regex: RegExp | undefined): boolean {
-  if (match.exact !== undefined) return value === match.exact;
-  if (match.prefix !== undefined) return value.startsWith(match.prefix);
-  if (match.suffix !== undefined) return value.endsWith(match.suffix);
+  const fold = match.ignoreCase ? (text: string) => text.toLowerCase() : (text: string) => text;
+  if (match.exact !== undefined) return fold(value) === fold(match.exact);
+  if (match.prefix !== undefined) return fold(value).startsWith(fold(match.prefix));
+  if (match.suffix !== undefined) return fold(value).endsWith(fold(match.suffix));
   if (regex) return regex.test(value);
   if (match.range) {
     if (!/^-?\d+$/.test(value)) return false;

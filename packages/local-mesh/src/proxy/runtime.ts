@@ -176,8 +176,8 @@ export class ProxyRuntime {
   /** Egress for a host no virtual service covers: Envoy's egress filter decides. */
   private unmatched(running: RunningListener, proxy: HttpProxy, exchange: Exchange, ctx: RequestContext): void {
     const config = running.config as HttpListenerConfig;
-    if (config.unmatched === 'not-found') {
-      proxy.reply(ctx, LOCAL_REPLIES.noRoute);
+    if (config.unmatched === 'not-found' || config.unmatched === 'blackhole') {
+      proxy.reply(ctx, config.unmatched === 'blackhole' ? LOCAL_REPLIES.blackHole : LOCAL_REPLIES.noRoute);
       return;
     }
     const authority = exchange.head.authority.toLowerCase();

@@ -5,19 +5,15 @@
  * datagram sockets on loopback, and still pass the walkthrough's checks. Without the option, the
  * `pnpm dev` test proves nothing listens beyond 127.0.0.1.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRepoRoot } from '@amw/dev-stack';
-import { processAlive } from '@amw/dev-stack/supervisor';
 import { checksAt, getWalkthrough } from '@amw/mesh-manifests';
 import { CheckClient } from '../../src/checks/runner.js';
 import { boundSockets, commandOf, descendants, type BoundSocket } from '../helpers/sockets.js';
-
-const root = findRepoRoot();
-const cli = join(root, 'packages/local-mesh/dist/cli/main.js');
+import { cliEntry as cli, repoRoot as root, startCli, type CliProcess } from './cli-process.js';
 const walkthrough = getWalkthrough('mesh-basics');
 
 interface ReadyLine {
@@ -38,54 +34,32 @@ describe('pnpm walkthrough up --bind-address', () => {
   });
 
   describe('0.0.0.0', () => {
-    let up: ChildProcess;
+    let up: CliProcess | undefined;
     let stateDir: string;
-    let ready: ReadyLine;
-    let stderr = '';
-    let output = '';
+    let ready: ReadyLine | undefined;
 
     beforeAll(async () => {
       stateDir = await mkdtemp(join(tmpdir(), 'amw-bind-'));
-      up = spawn(process.execPath, [cli, 'up', 'mesh-basics', '--quiet', '--bind-address', '0.0.0.0'], {
-        cwd: root,
-        env: { ...process.env, AMW_LOCAL_MESH_STATE_DIR: stateDir, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      up.stderr!.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        output += chunk.toString();
-      });
-      ready = await new Promise<ReadyLine>((resolve, reject) => {
-        up.stdout!.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const line = output.split('\n').find((l) => l.startsWith('{"walkthrough"'));
-          if (line) resolve(JSON.parse(line) as ReadyLine);
-        });
-        up.once('exit', (code) => reject(new Error(`walkthrough up exited with ${code} before it was ready:\n${output}`)));
+      up = await startCli(['up', 'mesh-basics', '--quiet', '--bind-address', '0.0.0.0'], { AMW_LOCAL_MESH_STATE_DIR: stateDir }, (line) => {
+        if (line.startsWith('{"walkthrough"')) ready = JSON.parse(line) as ReadyLine;
+        return ready !== undefined;
       });
     }, 120_000);
 
     afterAll(async () => {
-      if (up && up.exitCode === null) {
-        const children = descendants(up.pid!);
-        const exited = new Promise((resolve) => up.once('exit', resolve));
-        up.kill('SIGTERM');
-        await exited;
-        await new Promise((r) => setTimeout(r, 200));
-        expect(children.filter(processAlive), 'processes left behind').toEqual([]);
-      }
+      if (up) expect(await up.stop(), 'processes left behind').toEqual([]);
       await rm(stateDir, { recursive: true, force: true });
     }, 60_000);
 
     it('says once, on stderr, that the processes are reachable from the network', () => {
-      expect(stderr).toBe(
+      expect(up!.stderr()).toBe(
         'walkthrough: warning: --bind-address 0.0.0.0: the walkthroughs’ apps and proxy listeners accept connections from the network: anyone who can reach this machine can call them\n',
       );
     });
 
     it('opens the apps and the proxies’ listeners, and nothing else', () => {
-      const adminPorts = new Set(Object.values(ready.admin).map((url) => Number(new URL(url).port)));
-      const started = descendants(up.pid!);
+      const adminPorts = new Set(Object.values(ready!.admin).map((url) => Number(new URL(url).port)));
+      const started = descendants(up!.child.pid!);
       const show = (s: BoundSocket) => `${s.protocol} ${s.address}:${s.port} of ${commandOf(s.pid)}`;
       const sockets = boundSockets(started);
       const wrong = sockets.filter((s) => {
@@ -94,7 +68,7 @@ describe('pnpm walkthrough up --bind-address', () => {
       });
       expect(wrong.map(show)).toEqual([]);
       // The CLI itself (the control plane, the X-Ray and StatsD stand-ins) stays on loopback.
-      expect(boundSockets([up.pid!]).filter((s) => s.address !== '127.0.0.1').map(show)).toEqual([]);
+      expect(boundSockets([up!.child.pid!]).filter((s) => s.address !== '127.0.0.1').map(show)).toEqual([]);
       // Both ColorTellers: their main port and their control port.
       const apps = started.filter((pid) => /colorteller\/dist\/main\.js/.test(commandOf(pid)));
       expect(apps).toHaveLength(2);
@@ -109,9 +83,9 @@ describe('pnpm walkthrough up --bind-address', () => {
     });
 
     it('still passes every check of the walkthrough', async () => {
-      const client = new CheckClient({ entries: () => ready.entries, entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])) });
+      const client = new CheckClient({ entries: () => ready!.entries, entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])) });
       try {
-        for (const check of checksAt(walkthrough, ready.step)) {
+        for (const check of checksAt(walkthrough, ready!.step)) {
           const outcome = await client.run(check);
           expect(outcome.ok, `${check.name}:\n  ${outcome.lines.join('\n  ')}`).toBe(true);
         }

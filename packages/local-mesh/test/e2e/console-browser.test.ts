@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleSnapshot } from '@amw/mesh-console';
 import { chromiumForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough, workload, type Walkthrough } from '@amw/mesh-manifests';
-import { openProjectorPage } from './projector-page.js';
+import { openProjectorPage, saveScreenshot, scrollSize } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -217,13 +217,21 @@ describe('the mesh console of mesh-basics', () => {
       const rows = page.getByTestId('split-row');
       const sentTotal = async () => (await rows.locator('[data-testid="counts"]').allTextContents()).map((t) => Number(t.split('/')[1])).reduce((a, b) => a + b, 0);
       const before = await sentTotal();
-      // exec entries (the client pod) are proxies, not offered; the gateway is the run's load balancer.
-      expect(await page.getByTestId('load-entry').locator('option').allTextContents()).toEqual(['gateway']);
+      // The gateway is the run's load balancer; the client pod's sidecar is offered as a proxy.
+      expect(await page.getByTestId('load-entry').locator('option').allTextContents()).toEqual(['gateway', "client (pod's sidecar)"]);
       expect([await page.getByTestId('load-count').inputValue(), await page.getByTestId('load-rate').inputValue()]).toEqual(['200', '20']);
 
       const post = (body: object) => fetch(`${base}/v1/console/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const bad = await post({ entry: 'client', count: 5, ratePerSecond: 5 });
-      expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([400, 'entry "client" is not a load-balancer entry of this run at this step (gateway)']);
+      expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([
+        400,
+        'entry "client" is a pod\'s sidecar: target must be one of the URLs it may call (http://svc-v.mesh-test.svc.cluster.local/)',
+      ]);
+      const elsewhere = await post({ entry: 'client', count: 5, ratePerSecond: 5, target: 'http://example.com/' });
+      expect([elsewhere.status, ((await elsewhere.json()) as { error: string }).error]).toEqual([
+        400,
+        'target "http://example.com/" is not one of the virtual services "client" may call (http://svc-v.mesh-test.svc.cluster.local/)',
+      ]);
       expect(await sentTotal()).toBe(before);
 
       await page.getByTestId('load-count').fill('60');
@@ -238,6 +246,71 @@ describe('the mesh console of mesh-basics', () => {
       expect(await progress.textContent()).toContain('gateway: 60 of 60 sent at 30/s, 60 answered (60× 200) — done');
       await expect.poll(sentTotal, { timeout: 10_000 }).toBe(before + 60);
       await expect.poll(() => page.getByTestId('load-send').isDisabled()).toBe(false);
+    }, 60_000);
+
+    it('sends a burst through the client pod’s sidecar to svc-v from the load button; the client’s share of the split grows by its count', async () => {
+      const rows = page.getByTestId('split-row');
+      const sentTotal = async () => (await rows.locator('[data-testid="counts"]').allTextContents()).map((t) => Number(t.split('/')[1])).reduce((a, b) => a + b, 0);
+      const before = await sentTotal();
+      await page.getByTestId('load-entry').selectOption('client');
+      // The URLs offered are the client node's declared backends, from its sidecar's configuration.
+      expect(await page.getByTestId('load-target').locator('option').allTextContents()).toEqual(['http://svc-v.mesh-test.svc.cluster.local/']);
+      await page.getByTestId('load-count').fill('40');
+      await page.getByTestId('load-rate').fill('40');
+      await page.getByTestId('load-send').click();
+      const progress = page.getByTestId('load-progress');
+      await expect.poll(() => progress.textContent(), { timeout: 15_000 }).toContain('client → http://svc-v.mesh-test.svc.cluster.local/: 40 of 40 sent at 40/s, 40 answered (40× 200) — done');
+      await expect.poll(sentTotal, { timeout: 10_000 }).toBe(before + 40);
+      await page.getByTestId('load-entry').selectOption('gateway');
+    }, 60_000);
+
+    it('shows health from the proxies, the egress filter, undeclared calls and the gateway’s access log', async () => {
+      const node = (id: string) => page.locator(`[data-testid="topology-node"][data-id="${id}"]`);
+      // Both ColorTellers: the callers' clusters hold every endpoint, none ejected.
+      for (const vnode of ['vnode-1', 'vnode-2']) {
+        await expect.poll(() => node(`node:main/mesh-test/${vnode}`).getAttribute('data-health'), { timeout: 10_000 }).toBe('healthy');
+        expect(await node(`node:main/mesh-test/${vnode}`).getAttribute('aria-label')).toMatch(/healthy: 1 endpoint, none ejected$/);
+      }
+      const instances = page.locator('[data-testid="topology-node"][data-tier="instance"]');
+      expect(new Set(await instances.evaluateAll((els) => els.map((e) => e.getAttribute('data-health'))))).toEqual(new Set(['healthy']));
+      expect(await page.getByTestId('egress').allTextContents()).toEqual(['↷ mesh mesh-1: egress ALLOW_ALL (undeclared hosts pass through)']);
+
+      // svc-1 is a Kubernetes Service, not a backend the client node declares: under ALLOW_ALL
+      // its sidecar passes the calls through, around the router, and counts them.
+      const client = node('instance:mesh-basics/main/mesh-test/client/0');
+      expect(await client.getAttribute('data-undeclared')).toBeNull();
+      const proxy = new URL(started.run.urls.entries.client!);
+      for (let i = 0; i < 3; i++) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request({ host: proxy.hostname, port: proxy.port, path: 'http://svc-1.mesh-test.svc.cluster.local/', headers: { host: 'svc-1.mesh-test.svc.cluster.local' }, agent: false }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode!));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        expect(status).toBe(200);
+      }
+      await expect.poll(() => client.getAttribute('data-undeclared'), { timeout: 10_000 }).toBe('3,0');
+      // The box is narrow: the count shows there (its word may be cut), the whole account in its label.
+      expect(await client.locator('.undeclared-text').textContent()).toMatch(/^↷ 3 undecl/);
+      expect(await client.getAttribute('aria-label')).toContain('↷ undeclared: 3 passed through calls to hosts it does not declare as backends');
+
+      // gateway-v logs to /dev/stdout: its lines of the bursts above are in the tail.
+      const lines = page.getByTestId('access-log-line');
+      await expect.poll(() => lines.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const gatewayLines = await page.locator('[data-testid="access-log-line"][data-proxy="gateway-v"]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-status'), e.textContent]));
+      expect(gatewayLines.length).toBeGreaterThan(0);
+      for (const [status, text] of gatewayLines) {
+        expect(status).toBe('200');
+        expect(text).toMatch(/gateway-v \[\d{4}-\d\d-\d\dT[^\]]+\] "GET \/ HTTP\/1\.1" 200 /);
+      }
+
+      const [width, height] = await scrollSize(page);
+      expect(width).toBeLessThanOrEqual(1280);
+      expect(height).toBeLessThanOrEqual(720);
+      await saveScreenshot(page, 'mesh-console-observed', 'mesh-basics');
+      expect(errors).toEqual([]);
     }, 60_000);
 
     it('says tracing is off in the traces tab, since mesh-basics does not enable it', async () => {

@@ -3,18 +3,16 @@
  * ports the guides print, every check of each walkthrough's final step passing against it, the
  * overview page linking every walkthrough's console, and nothing left running after SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findRepoRoot } from '@amw/dev-stack';
-import { processAlive } from '@amw/dev-stack/supervisor';
 import { postgresForTests, redisForTests } from '@amw/dev-stack/testing';
 import { checksAt, localEntryPort, walkthroughs } from '@amw/mesh-manifests';
 import { CheckClient, type TraceSegment } from '../../src/checks/runner.js';
 import { boundSockets, commandOf, descendants } from '../helpers/sockets.js';
+import { startCli, type CliProcess } from './cli-process.js';
 
 const postgres = await postgresForTests('localmesh_dev');
 const redis = await redisForTests();
@@ -28,54 +26,28 @@ interface ReadyLine {
 }
 
 describe.runIf(postgres && redis)('pnpm dev', () => {
-  let dev: ChildProcess;
+  let dev: CliProcess | undefined;
   let stateDir: string;
   const ready = new Map<string, ReadyLine>();
   let overviewUrl: string | undefined;
-  let output = '';
+  const output = () => dev?.output() ?? '';
 
   beforeAll(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'amw-dev-'));
-    const root = findRepoRoot();
-    dev = spawn(process.execPath, [join(root, 'packages/local-mesh/dist/cli/main.js'), 'dev', '--quiet'], {
-      cwd: root,
-      env: { ...process.env, AMW_LOCAL_MESH_STATE_DIR: stateDir, DATABASE_URL: postgres!.url, REDIS_URL: redis!.url, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    dev.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      let buffered = '';
-      dev.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        buffered += chunk.toString();
-        let newline: number;
-        while ((newline = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, newline);
-          buffered = buffered.slice(newline + 1);
-          if (line.startsWith('{"walkthrough"')) {
-            const parsed = JSON.parse(line) as ReadyLine;
-            ready.set(parsed.walkthrough, parsed);
-          }
-          // The overview's line comes after the walkthroughs' ready lines.
-          if (line.startsWith('{"overview"')) {
-            overviewUrl = (JSON.parse(line) as { overview: string }).overview;
-            resolve();
-          }
-        }
-      });
-      dev.once('exit', (code) => reject(new Error(`pnpm dev exited with ${code} before it was ready:\n${output}`)));
+    dev = await startCli(['dev', '--quiet'], { AMW_LOCAL_MESH_STATE_DIR: stateDir, DATABASE_URL: postgres!.url, REDIS_URL: redis!.url }, (line) => {
+      if (line.startsWith('{"walkthrough"')) {
+        const parsed = JSON.parse(line) as ReadyLine;
+        ready.set(parsed.walkthrough, parsed);
+      }
+      // The overview's line comes after the walkthroughs' ready lines.
+      if (!line.startsWith('{"overview"')) return false;
+      overviewUrl = (JSON.parse(line) as { overview: string }).overview;
+      return true;
     });
   }, 240_000);
 
   afterAll(async () => {
-    if (dev && dev.exitCode === null) {
-      const children = descendants(dev.pid!);
-      const exited = new Promise((resolve) => dev.once('exit', resolve));
-      dev.kill('SIGTERM');
-      await exited;
-      await new Promise((r) => setTimeout(r, 200));
-      expect(children.filter(processAlive), 'processes left behind by pnpm dev').toEqual([]);
-    }
+    if (dev) expect(await dev.stop(), 'processes left behind by pnpm dev').toEqual([]);
     await rm(stateDir, { recursive: true, force: true });
     await postgres?.drop();
     await redis?.release();
@@ -95,7 +67,7 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
 
   it('serves one overview listing every walkthrough with its step, health and a console link that answers', async () => {
     expect(overviewUrl).toBe('http://127.0.0.1:20000/');
-    expect(output).toContain(`▸ every walkthrough, its step, health and console: ${overviewUrl}`);
+    expect(output()).toContain(`▸ every walkthrough, its step, health and console: ${overviewUrl}`);
     const page = await fetch(overviewUrl!);
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -138,13 +110,14 @@ describe.runIf(postgres && redis)('pnpm dev', () => {
 
   // Last: by now every proxy has flushed DogStatsD and sent X-Ray spans, so their UDP sockets exist too.
   it('every process it started, and itself, listens on 127.0.0.1 only', () => {
-    const pids = [dev.pid!, ...descendants(dev.pid!)];
+    const pid = dev!.child.pid!;
+    const pids = [pid, ...descendants(pid)];
     const sockets = boundSockets(pids);
     const exposed = sockets.filter((s) => s.address !== '127.0.0.1').map((s) => `${s.protocol} ${s.address}:${s.port} of ${commandOf(s.pid)}`);
     expect(exposed).toEqual([]);
     // Not vacuous: every app and proxy was seen listening, and datagrams were sent from somewhere.
     const listening = new Set(sockets.filter((s) => s.protocol === 'tcp').map((s) => s.pid));
     expect(pids.filter((pid) => !listening.has(pid) && /\/(main|proxy-main)\.js/.test(commandOf(pid))).map(commandOf)).toEqual([]);
-    expect(sockets.filter((s) => s.protocol === 'udp' && s.pid !== dev.pid).length).toBeGreaterThan(0);
+    expect(sockets.filter((s) => s.protocol === 'udp' && s.pid !== pid).length).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,7 @@ import type { TestPostgres, TestRedis } from '@amw/dev-stack/testing';
 import type { Walkthrough } from '@amw/mesh-manifests';
 import { CheckClient } from '../../src/checks/runner.js';
 import { WalkthroughRun } from '../../src/orchestrator/run.js';
+import type { LocalTarget } from '../../src/targets/rendered-files.js';
 
 export interface Started {
   run: WalkthroughRun;
@@ -25,6 +26,8 @@ export async function startWalkthrough(
   walkthrough: Walkthrough,
   backing: { postgres?: TestPostgres; redis?: TestRedis },
   step?: string,
+  /** A live target's rendered files to run from, and where they are (default: the repository). */
+  target?: { name: LocalTarget; renderedRoot?: string },
 ): Promise<Started> {
   const stateDir = await mkdtemp(join(tmpdir(), 'amw-local-mesh-'));
   const pids = new Set<number>();
@@ -40,15 +43,19 @@ export async function startWalkthrough(
     },
     databaseName: backing.postgres?.database ?? 'unused',
     redisDb: backing.redis?.db ?? 0,
+    ...(target ? { target: target.name, ...(target.renderedRoot ? { renderedRoot: target.renderedRoot } : {}) } : {}),
     onProcessEvent: (event) => {
       if (event.type === 'spawned') pids.add(event.pid);
       if (event.type === 'output') output.push(`${event.name} | ${event.line}`);
       if (event.type === 'exited' && !event.expected) process.stderr.write(`[${walkthrough.name}] ${event.name} exited on its own (code ${event.code})\n`);
     },
   });
+  const entryKinds: Record<string, 'load-balancer' | 'exec' | 'envoy-admin'> = Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind]));
+  // Entries a target run adds (Lattice's client pods) are proxies, like exec entries.
+  for (const name of Object.keys(run.urls.entries)) entryKinds[name] ??= 'exec';
   const client = new CheckClient({
     entries: () => run.urls.entries,
-    entryKinds: Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind])),
+    entryKinds,
     trace: async (id) => run.xray.trace(id),
     minSamples: 1000,
   });

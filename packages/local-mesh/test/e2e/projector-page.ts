@@ -3,6 +3,9 @@
  * so charts draw at once and screenshots show them whole, and every error the page logs kept
  * for the test to assert on.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestChromium } from '@amw/dev-stack/testing';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
 
@@ -20,4 +23,33 @@ export async function openProjectorPage(chromium: TestChromium): Promise<Project
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   page.on('pageerror', (e) => errors.push(e.message));
   return { browser, page, errors };
+}
+
+/** Where screenshots go as test artifacts (git-ignored; `TEST_ARTIFACTS_DIR` overrides). */
+export const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+/** The guides' and READMEs' console images: rewritten only when asked, so CI never changes repo files. */
+export const referenceImagesDir = fileURLToPath(new URL('../../../../docs/images/console/', import.meta.url));
+export const updateReferenceImages = process.env.AMW_UPDATE_SCREENSHOTS === '1';
+
+/**
+ * Saves the page at 1280×720 as `<artifact>.png` in the artifacts folder and, with
+ * AMW_UPDATE_SCREENSHOTS=1, as `docs/images/console/<reference>.png` too. Resolves the paths written.
+ */
+export async function saveScreenshot(page: Page, artifact: string, reference?: string): Promise<string[]> {
+  await mkdir(artifactsDir, { recursive: true });
+  const written = [join(artifactsDir, `${artifact}.png`)];
+  const png = await page.screenshot({ path: written[0]! });
+  if (reference !== undefined && updateReferenceImages) {
+    await mkdir(referenceImagesDir, { recursive: true });
+    const path = join(referenceImagesDir, `${reference}.png`);
+    await writeFile(path, png);
+    written.push(path);
+  }
+  return written;
+}
+
+/** The page's scroll size: at most 1280×720 means the projector shows everything without scrolling. */
+export async function scrollSize(page: Page): Promise<[number, number]> {
+  // A string: this package's TypeScript has no DOM types, the browser runs it as it is.
+  return (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as [number, number];
 }

@@ -1,4 +1,5 @@
 import { useState, type KeyboardEvent } from 'react';
+import { AccessLogPanel } from './components/AccessLogPanel.js';
 import { Health } from './components/Health.js';
 import { LoadControls } from './components/LoadControls.js';
 import { SplitChart } from './components/SplitChart.js';
@@ -16,6 +17,9 @@ const CONNECTION_TEXT: Record<Connection, string> = {
 
 type View = 'topology' | 'traces';
 const VIEWS: View[] = ['topology', 'traces'];
+
+/** How a live target is called on the page. */
+const TARGET_NAMES: Record<string, string> = { istio: 'Istio', lattice: 'Gateway API (VPC Lattice)' };
 
 export function App() {
   const { snapshot, connection, error } = useSnapshot('/v1/console/events');
@@ -40,10 +44,17 @@ export function App() {
         </p>
       </header>
       {error && <p role="alert" className="error">{error}</p>}
+      {snapshot?.target && snapshot.target.name !== 'appmesh' && (
+        <p role="note" className="target-note" data-testid="target-note">
+          Running from the rendered {TARGET_NAMES[snapshot.target.name] ?? snapshot.target.name} files{snapshot.target.files ? ` (${snapshot.target.files})` : ''}: the proxies’ routes, the splits and their counts, health and logs are
+          those files’. The topology is drawn from the App Mesh definition they were rendered from.
+        </p>
+      )}
       {snapshot ? (
         <>
           <StepControls snapshot={snapshot} />
           <main>
+            <div className="main-left">
             <section className="panel topology">
               <div role="tablist" aria-label="Main view" className="tabs" onKeyDown={onTabKey}>
                 {VIEWS.map((v) => (
@@ -62,6 +73,8 @@ export function App() {
                 </div>
               )}
             </section>
+            <AccessLogPanel snapshot={snapshot} />
+            </div>
             <aside>
               <section className="panel" aria-labelledby="splits-heading">
                 <h2 id="splits-heading">Weighted routes: configured vs observed</h2>

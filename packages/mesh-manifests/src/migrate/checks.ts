@@ -100,13 +100,25 @@ function curlFlags(check: Check): string {
   return `${method}${Object.entries(check.request.headers ?? {}).map(([k, v]) => ` -H ${quote(`${k}: ${v}`)}`).join('')}`;
 }
 
+/**
+ * The URL a check's request becomes on Lattice: the Lattice service's name for the virtual
+ * service App Mesh would have routed it to (through the gateway, or by its mesh name), with the
+ * path the gateway would have sent; undefined when the request is not routed by the mesh (an app
+ * relays it) or no gateway route matches.
+ */
+export function latticeUrl(request: CheckRequest): string | undefined {
+  const call = latticeCall(request);
+  if (!call || call === 'not-routed') return undefined;
+  const provider = call.graph.provider(call.vs);
+  const port = 'router' in provider ? provider.router.spec.listeners[0]!.portMapping.port : provider.node.spec.listeners![0]!.portMapping.port;
+  return `http://${latticeHost(request.walkthrough, call.vs)}${port === 80 ? '' : `:${port}`}${call.path}`;
+}
+
 function latticeCommand(request: CheckRequest): string {
   const { walkthrough, check, entry } = request;
   const call = latticeCall(request);
-  if (!call || call === 'not-routed') return requestCommand(walkthrough, check);
-  const provider = call.graph.provider(call.vs);
-  const port = 'router' in provider ? provider.router.spec.listeners[0]!.portMapping.port : provider.node.spec.listeners![0]!.portMapping.port;
-  const url = `http://${latticeHost(walkthrough, call.vs)}${port === 80 ? '' : `:${port}`}${call.path}`;
+  const url = latticeUrl(request);
+  if (!call || call === 'not-routed' || !url) return requestCommand(walkthrough, check);
   if (entry.kind === 'exec') {
     const cluster = entry.cluster ?? walkthrough.clusters[0]!.name;
     const graph = MeshGraph.at(walkthrough, request.step, cluster);

@@ -4,6 +4,7 @@
  * value, because the rewritten apps serialise differently from the originals (whitespace is not a
  * contract); plain-text bodies (a colour, a vote count) exactly, because that text is the answer.
  */
+import type { CheckJa, EntryJa, Localized, ResponseJa } from './text.js';
 
 /** How a response body is recognised. */
 export type BodyMatch =
@@ -21,6 +22,8 @@ export interface ExpectedResponse {
   body?: BodyMatch;
   /** How a person would describe it in the guide, e.g. "the v1 jazz list". */
   label: string;
+  /** The label in the Japanese guides (required for a walkthrough with guides: see `GuidedWalkthrough`). */
+  ja?: ResponseJa;
 }
 
 export type Expectation =
@@ -54,7 +57,9 @@ export interface Check {
   request: CheckRequest;
   expect: Expectation;
   /** Why the result looks the way it does. */
-  explain?: string;
+  explain?: Localized;
+  /** The title in the Japanese guides (required for a walkthrough with guides: see `GuidedWalkthrough`). */
+  ja?: CheckJa;
 }
 
 /** What a learner calls: a load balancer, a port-forward, a shell in a pod, an Envoy admin port. */
@@ -62,6 +67,7 @@ export type Entry =
   | {
       name: string;
       title: string;
+      ja?: EntryJa;
       kind: 'load-balancer';
       /** Cluster (by name) and Service the load balancer belongs to. */
       cluster?: string;
@@ -73,6 +79,7 @@ export type Entry =
   | {
       name: string;
       title: string;
+      ja?: EntryJa;
       kind: 'exec';
       cluster?: string;
       /** The workload whose container the learner runs curl in. */
@@ -81,6 +88,7 @@ export type Entry =
   | {
       name: string;
       title: string;
+      ja?: EntryJa;
       kind: 'envoy-admin';
       cluster?: string;
       workload: { name: string; namespace?: string };

@@ -10,3 +10,4 @@ export * from './walkthrough.js';
 export * from './workload.js';
 export * from './local.js';
 export * from './routing.js';
+export * from './text.js';

@@ -5,8 +5,9 @@
  */
 import type { AppMeshResource, ObjectMeta } from './appmesh.js';
 import type { AwsResource } from './aws.js';
-import type { Check, Entry } from './checks.js';
+import type { Check, Entry, Expectation, ExpectedResponse } from './checks.js';
 import type { Ingress, KongConsumer, KongPlugin, Namespace, Secret, Service } from './kubernetes.js';
+import type { CheckJa, EntryJa, Localized, ResponseJa, StepJa } from './text.js';
 import type { Workload } from './workload.js';
 
 export const WALKTHROUGH_NAMES = [
@@ -61,6 +62,8 @@ export interface Step {
   title: string;
   /** What the learner does and why, one or two sentences. */
   summary: string;
+  /** The title and summary in the Japanese guides (required for a walkthrough with guides: see `GuidedWalkthrough`). */
+  ja?: StepJa;
   changes: Change[];
 }
 
@@ -96,9 +99,9 @@ export interface Source extends Citation {
 
 export interface Correction {
   /** What the original said or did. */
-  original: string;
+  original: Localized;
   /** What is right, and what this repository does instead. */
-  correction: string;
+  correction: Localized;
 }
 
 export interface Walkthrough {
@@ -106,7 +109,7 @@ export interface Walkthrough {
   title: string;
   /** The public article or deck it follows, cited at the top of its guide. */
   source: Source;
-  teaches: string[];
+  teaches: Localized[];
   platform: 'eks' | 'ecs';
   /** Example region in rendered ARNs. */
   region: string;
@@ -120,6 +123,32 @@ export interface Walkthrough {
   entries: Entry[];
   checks: Check[];
   corrections: Correction[];
+}
+
+type WithJa<R> = R & { ja: ResponseJa };
+
+/** Each variant of an expectation with its responses' labels translated; distributes over the union. */
+type TranslatedResponses<E> = E extends unknown
+  ? { [K in keyof E]: E[K] extends ExpectedResponse ? WithJa<E[K]> : E[K] extends readonly (infer R extends ExpectedResponse)[] ? WithJa<R>[] : E[K] }
+  : never;
+
+/** An expectation whose every response label has its Japanese form. */
+export type GuidedExpectation = TranslatedResponses<Expectation>;
+
+/** A response as a guided walkthrough's helpers build it. */
+export type GuidedResponse = WithJa<ExpectedResponse>;
+
+export type GuidedCheck = Omit<Check, 'expect' | 'ja'> & { ja: CheckJa; expect: GuidedExpectation };
+
+/**
+ * A walkthrough with guides in every language (docs/walkthroughs/ and docs/walkthroughs/ja/): every
+ * string the guides print has its Japanese beside the English, so a definition missing one does not
+ * type-check. Fixtures with no guide stay plain `Walkthrough`s.
+ */
+export interface GuidedWalkthrough extends Walkthrough {
+  steps: (Step & { ja: StepJa })[];
+  entries: (Entry & { ja: EntryJa })[];
+  checks: GuidedCheck[];
 }
 
 export function resourceKey(resource: { kind: string; metadata: ObjectMeta }): string {

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Walkthrough } from '../model/walkthrough.js';
-import { renderDocBlocks } from './docs/blocks.js';
+import { guidePath, renderGuides } from './docs/guides.js';
 import { renderTargetReadmes } from './docs/targets.js';
 import { renderCliJson } from './cli-json/index.js';
 import { renderEcs } from './ecs/index.js';
@@ -17,15 +17,11 @@ import type { RenderedFile } from './files.js';
 /** Folders entirely owned by the renderers: a file in them that is not rendered is stale. */
 export const GENERATED_ROOTS = ['k8s', 'ecs'];
 
-export function docPath(walkthrough: Walkthrough): string {
-  return `docs/walkthroughs/${walkthrough.name}.md`;
-}
+export { MissingGuideError } from './docs/guides.js';
 
-export class MissingGuideError extends Error {
-  constructor(readonly path: string) {
-    super(`${path} is missing: every walkthrough has a guide (write it with generated blocks, then run \`pnpm mesh render\`)`);
-    this.name = 'MissingGuideError';
-  }
+/** The English guide; `guidePath` in docs/guides.ts gives every language's. */
+export function docPath(walkthrough: Walkthrough): string {
+  return guidePath(walkthrough);
 }
 
 /** The rendered tree, reading only the hand-written parts of the guides from `root`. */
@@ -33,10 +29,7 @@ export function renderTree(root: string, all: readonly Walkthrough[]): RenderedF
   const files: RenderedFile[] = [];
   for (const walkthrough of all) {
     files.push(...renderEks(walkthrough), ...renderEcs(walkthrough), ...renderCliJson(walkthrough), ...renderLiveTargets(walkthrough), ...renderTargetReadmes(walkthrough));
-    const guide = docPath(walkthrough);
-    const full = join(root, guide);
-    if (!existsSync(full)) throw new MissingGuideError(guide);
-    files.push({ path: guide, content: renderDocBlocks(readFileSync(full, 'utf8'), walkthrough, guide) });
+    files.push(...renderGuides(root, walkthrough));
   }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -18,10 +18,11 @@ import {
   weightedTargets,
   workload,
 } from '../model/build.js';
-import type { BodyMatch, ExpectedResponse } from '../model/checks.js';
+import type { BodyMatch } from '../model/checks.js';
 import type { Ingress, KongConsumer, KongPlugin, Secret, Service } from '../model/kubernetes.js';
 import { K8S, KONG_API_VERSION } from '../model/kubernetes.js';
-import type { Resource, Walkthrough } from '../model/walkthrough.js';
+import type { GuidedResponse, GuidedWalkthrough, Resource } from '../model/walkthrough.js';
+import type { Localized } from '../model/text.js';
 import { envoyPolicy, JAZZ_V1, JAZZ_V2, METAL_V1, METAL_V2, PROXY_SERVICE_ACCOUNT, proxyServiceAccount } from './shared.js';
 
 const NS = 'prod';
@@ -130,10 +131,11 @@ const kongAccount: ServiceAccountRole = {
   spec: { roleName: 'dj-kong-ingress-kong-proxyauth', policies: ['appmesh-proxyauth'] },
 };
 
-const list = (items: string[], label: string, status?: number): ExpectedResponse => ({
+const list = (items: string[], label: Localized, status?: number): GuidedResponse => ({
   ...(status ? { status } : {}),
   body: { json: items },
-  label,
+  label: label.en,
+  ja: { label: label.ja },
 });
 /** Either version's list, compared as JSON. */
 const anyVersionOf = (v1: string[], v2: string[]): BodyMatch => ({ anyOf: [{ json: v1 }, { json: v2 }] });
@@ -141,12 +143,12 @@ const anyVersionOf = (v1: string[], v2: string[]): BodyMatch => ({ anyOf: [{ jso
 const canary = (genre: Genre) => {
   const [v1, v2] = genre === 'jazz' ? [JAZZ_V1, JAZZ_V2] : [METAL_V1, METAL_V2];
   return [
-    { ...list(v1, `the v1 ${genre} list`), weight: 95 },
-    { ...list(v2, `the v2 ${genre} list (with birthplaces)`), weight: 5 },
+    { ...list(v1, { en: `the v1 ${genre} list`, ja: `v1 の ${genre} のリスト` }), weight: 95 },
+    { ...list(v2, { en: `the v2 ${genre} list (with birthplaces)`, ja: `v2 の ${genre} のリスト（出身地付き）` }), weight: 5 },
   ];
 };
 
-export const djKongIngress: Walkthrough = {
+export const djKongIngress: GuidedWalkthrough = {
   name: 'dj-kong-ingress',
   title: 'The DJ app: a 95:5 canary, and Kong as the mesh’s ingress',
   source: {
@@ -171,11 +173,11 @@ export const djKongIngress: Walkthrough = {
     ],
   },
   teaches: [
-    'virtual services backed by routers, and a canary that sends 5% of requests to v2 without touching the callers',
-    'why services inside the mesh are called by their full names (`jazz.prod.svc.cluster.local`)',
-    'an ingress controller inside the mesh: Kong as a virtual node with the virtual services as its backends',
-    'how a container running as UID 1337 escapes Envoy’s egress capture (Kong’s controller must reach the API server)',
-    'API management at the edge: strip path, upstream Host, rate limiting, API keys',
+    { en: 'virtual services backed by routers, and a canary that sends 5% of requests to v2 without touching the callers', ja: '仮想ルーターを背後に持つ仮想サービスと、呼び出し側に手を入れずにリクエストの 5% を v2 に送るカナリア' },
+    { en: 'why services inside the mesh are called by their full names (`jazz.prod.svc.cluster.local`)', ja: 'メッシュ内のサービスを完全な名前（`jazz.prod.svc.cluster.local`）で呼ぶ理由' },
+    { en: 'an ingress controller inside the mesh: Kong as a virtual node with the virtual services as its backends', ja: 'メッシュの中の Ingress コントローラー: 仮想サービスをバックエンドに持つ仮想ノードとしての Kong' },
+    { en: 'how a container running as UID 1337 escapes Envoy’s egress capture (Kong’s controller must reach the API server)', ja: 'UID 1337 で動くコンテナが Envoy の送信キャプチャを逃れるしくみ（Kong のコントローラーは API サーバーに届く必要があります）' },
+    { en: 'API management at the edge: strip path, upstream Host, rate limiting, API keys', ja: 'エッジでの API 管理: パスの除去、上流の Host、レート制限、API キー' },
   ],
   platform: 'eks',
   region: 'us-west-2',
@@ -223,13 +225,13 @@ export const djKongIngress: Walkthrough = {
   steps: [
     {
       name: 'v1-only',
-      title: 'The DJ app in the mesh, v1 only',
+      title: 'The DJ app in the mesh, v1 only', ja: { title: 'メッシュの中の DJ アプリ（v1 のみ）', summary: 'jazz と metal は仮想サービスで、その仮想ルーターはすべてを v1 に送ります。' },
       summary: 'jazz and metal are virtual services whose routers send everything to v1.',
       changes: [],
     },
     {
       name: 'canary',
-      title: 'Canary: 5% to v2',
+      title: 'Canary: 5% to v2', ja: { title: 'カナリア: 5% を v2 へ', summary: 'jazz-v2 と metal-v2 をデプロイし、仮想ルーターの重みを 95:5 にします。呼び出し側は変わりません。' },
       summary: 'Deploy jazz-v2 and metal-v2 and weigh the routers 95:5; callers are unchanged.',
       changes: GENRES.flatMap((genre) => [
         ...musicVersion(genre, 'v2').map((resource) => ({ op: 'put' as const, resource })),
@@ -238,7 +240,7 @@ export const djKongIngress: Walkthrough = {
     },
     {
       name: 'kong-ingress',
-      title: 'Kong as the ingress, inside the mesh',
+      title: 'Kong as the ingress, inside the mesh', ja: { title: 'メッシュの中の Ingress としての Kong', summary: 'Kong は仮想ノード `kong`（バックエンドは jazz と metal）としてメッシュに加わります。Ingress `djingress` が /dj/jazz と /dj/metal を公開し、パスを取り除いて仮想サービスの名前を Host として送ります。' },
       summary:
         'Kong joins the mesh as virtual node `kong` (backends jazz and metal); the Ingress `djingress` exposes /dj/jazz and /dj/metal, stripping the path and sending the virtual service’s name as Host.',
       changes: [
@@ -274,22 +276,22 @@ export const djKongIngress: Walkthrough = {
     },
     {
       name: 'rate-limit',
-      title: 'Rate limit: 3 requests a minute',
+      title: 'Rate limit: 3 requests a minute', ja: { title: 'レート制限: 1 分に 3 リクエスト', summary: 'Ingress に KongPlugin `rl-by-minute`（rate-limiting、minute 3、policy local）を付けます。' },
       summary: 'KongPlugin `rl-by-minute` (rate-limiting, minute 3, policy local) on the Ingress.',
       changes: [rateLimit, djIngress(['rl-by-minute'])].map((resource) => ({ op: 'put' as const, resource })),
     },
     {
       name: 'key-auth',
-      title: 'API keys',
+      title: 'API keys', ja: { title: 'API キー', summary: 'Ingress に KongPlugin `apikey`（key-auth）を付け、キー `kong-secret` を持つコンシューマー `consumer1` を作ります。' },
       summary: 'KongPlugin `apikey` (key-auth) on the Ingress, and consumer `consumer1` with the key `kong-secret`.',
       changes: [apiKey, consumerKey, consumer, djIngress(['apikey', 'rl-by-minute'])].map((resource) => ({ op: 'put' as const, resource })),
     },
   ],
   entries: [
-    { name: 'dj', title: 'a shell in the dj pod', kind: 'exec', workload: { name: 'dj', namespace: NS } },
+    { name: 'dj', title: 'a shell in the dj pod', ja: { title: 'dj Pod の中のシェル' }, kind: 'exec', workload: { name: 'dj', namespace: NS } },
     {
       name: 'kong',
-      title: 'Kong’s proxy load balancer',
+      title: 'Kong’s proxy load balancer', ja: { title: 'Kong のプロキシのロードバランサー' },
       kind: 'load-balancer',
       service: { name: 'kong-proxy', namespace: KONG_NS },
       port: 80,
@@ -299,37 +301,37 @@ export const djKongIngress: Walkthrough = {
   checks: [
     {
       name: 'dj-calls-jazz',
-      title: 'dj reaches jazz through the mesh',
+      title: 'dj reaches jazz through the mesh', ja: { title: 'dj はメッシュを通って jazz に届く' },
       until: 'v1-only',
       request: { entry: 'dj', path: `http://${fqdn('jazz')}:${PORT}/` },
-      expect: { kind: 'always', response: list(JAZZ_V1, 'the v1 jazz list') },
+      expect: { kind: 'always', response: list(JAZZ_V1, { en: 'the v1 jazz list', ja: 'v1 の jazz のリスト' }) },
     },
     {
       name: 'dj-calls-metal',
-      title: 'dj reaches metal through the mesh',
+      title: 'dj reaches metal through the mesh', ja: { title: 'dj はメッシュを通って metal に届く' },
       until: 'v1-only',
       request: { entry: 'dj', path: `http://${fqdn('metal')}:${PORT}/` },
-      expect: { kind: 'always', response: list(METAL_V1, 'the v1 metal list') },
+      expect: { kind: 'always', response: list(METAL_V1, { en: 'the v1 metal list', ja: 'v1 の metal のリスト' }) },
     },
     {
       name: 'dj-canary-jazz',
-      title: 'About 5% of jazz answers come from v2',
+      title: 'About 5% of jazz answers come from v2', ja: { title: 'jazz の応答の約 5% は v2 から返る' },
       step: 'canary',
       request: { entry: 'dj', path: `http://${fqdn('jazz')}:${PORT}/` },
       expect: { kind: 'distribution', samples: 400, outcomes: canary('jazz') },
     },
     {
       name: 'kong-jazz',
-      title: 'Through Kong, /dj/jazz answers the jazz list, about 5% v2',
+      title: 'Through Kong, /dj/jazz answers the jazz list, about 5% v2', ja: { title: 'Kong 経由の /dj/jazz は jazz のリストを返し、約 5% が v2' },
       step: 'kong-ingress',
       until: 'kong-ingress',
       request: { entry: 'kong', path: '/dj/jazz' },
       expect: { kind: 'distribution', samples: 400, outcomes: canary('jazz') },
-      explain: 'Kong strips /dj/jazz, sends Host jazz.prod.svc.cluster.local, and its Envoy applies jazz-router’s 95:5.',
+      explain: { en: 'Kong strips /dj/jazz, sends Host jazz.prod.svc.cluster.local, and its Envoy applies jazz-router’s 95:5.', ja: 'Kong は /dj/jazz を取り除いて Host jazz.prod.svc.cluster.local を送り、Kong の Envoy が jazz-router の 95:5 を適用します。' },
     },
     {
       name: 'kong-metal',
-      title: 'Through Kong, /dj/metal answers the metal list, about 5% v2',
+      title: 'Through Kong, /dj/metal answers the metal list, about 5% v2', ja: { title: 'Kong 経由の /dj/metal は metal のリストを返し、約 5% が v2' },
       step: 'kong-ingress',
       until: 'kong-ingress',
       request: { entry: 'kong', path: '/dj/metal' },
@@ -337,58 +339,58 @@ export const djKongIngress: Walkthrough = {
     },
     {
       name: 'rate-limited',
-      title: 'The 4th request in a minute is refused',
+      title: 'The 4th request in a minute is refused', ja: { title: '1 分以内の 4 回目のリクエストは拒否される' },
       step: 'rate-limit',
       until: 'rate-limit',
       request: { entry: 'kong', path: '/dj/jazz' },
       expect: {
         kind: 'sequence',
         responses: [
-          ...[1, 2, 3].map(() => ({ body: anyVersionOf(JAZZ_V1, JAZZ_V2), label: 'a jazz list' })),
-          { status: 429, body: { json: { message: 'API rate limit exceeded' } }, label: 'HTTP 429' },
+          ...[1, 2, 3].map(() => ({ body: anyVersionOf(JAZZ_V1, JAZZ_V2), label: 'a jazz list', ja: { label: 'jazz のリスト' } })),
+          { status: 429, body: { json: { message: 'API rate limit exceeded' } }, label: 'HTTP 429', ja: { label: 'HTTP 429' } },
         ],
       },
     },
     {
       name: 'key-required',
-      title: 'Without an API key Kong answers 401',
+      title: 'Without an API key Kong answers 401', ja: { title: 'API キーがなければ Kong は 401 を返す' },
       step: 'key-auth',
       request: { entry: 'kong', path: '/dj/jazz' },
       expect: {
         kind: 'always',
-        response: { status: 401, body: { json: { message: 'No API key found in request' } }, label: 'HTTP 401' },
+        response: { status: 401, body: { json: { message: 'No API key found in request' } }, label: 'HTTP 401', ja: { label: 'HTTP 401' } },
       },
     },
     {
       name: 'key-accepted',
-      title: 'With the key, the list comes back',
+      title: 'With the key, the list comes back', ja: { title: 'キーがあればリストが返る' },
       step: 'key-auth',
       request: { entry: 'kong', path: '/dj/jazz', headers: { apikey: 'kong-secret' } },
-      expect: { kind: 'always', response: { body: anyVersionOf(JAZZ_V1, JAZZ_V2), label: 'a jazz list (v1, or v2 about 5% of the time)' } },
-      explain: 'Still at most 3 requests a minute: the rate limit stays on.',
+      expect: { kind: 'always', response: { body: anyVersionOf(JAZZ_V1, JAZZ_V2), label: 'a jazz list (v1, or v2 about 5% of the time)', ja: { label: 'jazz のリスト（v1、約 5% の割合で v2）' } } },
+      explain: { en: 'Still at most 3 requests a minute: the rate limit stays on.', ja: 'レート制限は有効なままなので、1 分に 3 リクエストまでです。' },
     },
   ],
   corrections: [
     {
-      original: 'The Ingress used `extensions/v1beta1` (removed in Kubernetes 1.22) with `serviceName`/`servicePort` and the `kubernetes.io/ingress.class` annotation.',
-      correction: 'A `networking.k8s.io/v1` Ingress with `ingressClassName: kong` and `pathType: Prefix` backends.',
+      original: { en: 'The Ingress used `extensions/v1beta1` (removed in Kubernetes 1.22) with `serviceName`/`servicePort` and the `kubernetes.io/ingress.class` annotation.', ja: 'Ingress は `extensions/v1beta1`（Kubernetes 1.22 で削除）で、`serviceName`/`servicePort` と `kubernetes.io/ingress.class` アノテーションを使っていました。' },
+      correction: { en: 'A `networking.k8s.io/v1` Ingress with `ingressClassName: kong` and `pathType: Prefix` backends.', ja: '`ingressClassName: kong` と `pathType: Prefix` のバックエンドを持つ `networking.k8s.io/v1` の Ingress にしています。' },
     },
     {
-      original: 'Host handling used KongIngress objects (`do-not-preserve-host`, `fqdn-jazz`) referenced through `konghq.com/override`.',
+      original: { en: 'Host handling used KongIngress objects (`do-not-preserve-host`, `fqdn-jazz`) referenced through `konghq.com/override`.', ja: 'Host の扱いは、`konghq.com/override` で参照する KongIngress オブジェクト（`do-not-preserve-host`、`fqdn-jazz`）で行っていました。' },
       correction:
-        'Kong deprecated KongIngress; the same behaviour is the Ingress annotation `konghq.com/preserve-host: "false"` and the Service annotation `konghq.com/host-header: jazz.prod.svc.cluster.local`.',
+        { en: 'Kong deprecated KongIngress; the same behaviour is the Ingress annotation `konghq.com/preserve-host: "false"` and the Service annotation `konghq.com/host-header: jazz.prod.svc.cluster.local`.', ja: 'KongIngress は Kong で非推奨になりました。同じ動作は Ingress のアノテーション `konghq.com/preserve-host: "false"` と Service のアノテーション `konghq.com/host-header: jazz.prod.svc.cluster.local` で表します。' },
     },
     {
-      original: 'The key was created with `kubectl create secret generic … --from-literal=kongCredType=key-auth`.',
-      correction: 'Current Kong reads the credential type from the Secret’s label `konghq.com/credential: key-auth`.',
+      original: { en: 'The key was created with `kubectl create secret generic … --from-literal=kongCredType=key-auth`.', ja: 'キーは `kubectl create secret generic … --from-literal=kongCredType=key-auth` で作っていました。' },
+      correction: { en: 'Current Kong reads the credential type from the Secret’s label `konghq.com/credential: key-auth`.', ja: '現在の Kong は認証情報の種類を Secret のラベル `konghq.com/credential: key-auth` から読みます。' },
     },
     {
-      original: 'Kong was installed with a 2020 Helm chart and patched afterwards with `kubectl patch` to run its controller as UID 1337.',
-      correction: 'Kong’s Deployment is rendered with the controller’s `runAsUser: 1337` from the start, next to its RBAC and IngressClass.',
+      original: { en: 'Kong was installed with a 2020 Helm chart and patched afterwards with `kubectl patch` to run its controller as UID 1337.', ja: 'Kong は 2020 年の Helm チャートで入れ、あとから `kubectl patch` でコントローラーを UID 1337 で動かすようにしていました。' },
+      correction: { en: 'Kong’s Deployment is rendered with the controller’s `runAsUser: 1337` from the start, next to its RBAC and IngressClass.', ja: 'Kong の Deployment は最初からコントローラーの `runAsUser: 1337` 付きで、RBAC と IngressClass と一緒に生成します。' },
     },
     {
-      original: 'Calling a service by its short name (`curl jazz:9080`) fails through the sidecar, which the blog works around.',
-      correction: 'Every caller uses the virtual service’s full name, `jazz.prod.svc.cluster.local`; Kong sends it as Host.',
+      original: { en: 'Calling a service by its short name (`curl jazz:9080`) fails through the sidecar, which the blog works around.', ja: 'サービスを短い名前で呼ぶ（`curl jazz:9080`）とサイドカー経由では失敗し、ブログはそれを回避策でしのいでいました。' },
+      correction: { en: 'Every caller uses the virtual service’s full name, `jazz.prod.svc.cluster.local`; Kong sends it as Host.', ja: '呼び出し側はすべて仮想サービスの完全な名前 `jazz.prod.svc.cluster.local` を使い、Kong はそれを Host として送ります。' },
     },
   ],
 };

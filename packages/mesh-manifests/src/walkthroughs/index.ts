@@ -1,4 +1,4 @@
-import type { Walkthrough, WalkthroughName } from '../model/walkthrough.js';
+import type { GuidedWalkthrough, Walkthrough, WalkthroughName } from '../model/walkthrough.js';
 import { WALKTHROUGH_NAMES } from '../model/walkthrough.js';
 import { djKongIngress } from './dj-kong-ingress.js';
 import { ingressGatewayEcs } from './ingress-gateway-ecs.js';
@@ -7,7 +7,11 @@ import { meshBasics } from './mesh-basics.js';
 import { yelbCanaryObservability } from './yelb-canary-observability.js';
 import { yelbMultiAccount } from './yelb-multi-account.js';
 
-/** Every walkthrough, in the order a learner meets them. */
+/**
+ * Every walkthrough, in the order a learner meets them. Each has guides in every language, so each
+ * must be a `GuidedWalkthrough` (its Japanese beside its English); the list is typed as plain
+ * `Walkthrough`s so callers can look up any walkthrough they hold in it.
+ */
 export const walkthroughs: readonly Walkthrough[] = [
   meshBasics,
   ingressGatewayEcs,
@@ -15,7 +19,7 @@ export const walkthroughs: readonly Walkthrough[] = [
   djKongIngress,
   yelbMultiAccount,
   yelbCanaryObservability,
-];
+] satisfies readonly GuidedWalkthrough[];
 
 export class UnknownWalkthroughError extends Error {
   constructor(readonly requested: string) {

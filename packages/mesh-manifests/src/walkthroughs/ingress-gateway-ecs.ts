@@ -16,10 +16,9 @@ import {
   virtualService,
   weightedTargets,
 } from '../model/build.js';
-import type { ExpectedResponse } from '../model/checks.js';
 import { cloudWatchAgentConfig } from '../model/components.js';
 import type { VirtualGateway, VirtualNode } from '../model/appmesh.js';
-import type { Walkthrough } from '../model/walkthrough.js';
+import type { GuidedResponse, GuidedWalkthrough } from '../model/walkthrough.js';
 import type { EcsTaskFacts } from '../model/workload.js';
 import { colorTeller, ENVOY_CONNECTION_FAILURE, gatewayEnvoy, INGRESS_SUPPORT_POST } from './shared.js';
 
@@ -107,14 +106,15 @@ function gateway(trustOurCa: boolean): VirtualGateway {
   });
 }
 
-const said = (color: string): ExpectedResponse => ({ body: { equals: color }, label: color });
-const connectionFailure: ExpectedResponse = {
+const said = (color: string): GuidedResponse => ({ body: { equals: color }, label: color, ja: { label: color } });
+const connectionFailure: GuidedResponse = {
   status: 503,
   body: { equals: ENVOY_CONNECTION_FAILURE },
   label: 'HTTP 503 with Envoy’s connection-failure text',
+  ja: { label: 'HTTP 503 と Envoy の接続失敗のメッセージ' },
 };
 
-export const ingressGatewayEcs: Walkthrough = {
+export const ingressGatewayEcs: GuidedWalkthrough = {
   name: 'ingress-gateway-ecs',
   title: 'Ingress gateway on ECS: path routing, weighted routers and TLS inside the mesh',
   source: {
@@ -133,10 +133,10 @@ export const ingressGatewayEcs: Walkthrough = {
     ],
   },
   teaches: [
-    'a virtual gateway run by an Envoy task behind a Network Load Balancer, with gateway routes that rewrite the matched prefix to `/`',
-    'two virtual routers each splitting 1:1 between two virtual nodes',
-    'ECS task facts for App Mesh: the APPMESH proxy configuration, Envoy as UID 1337, the app waiting for a healthy Envoy, Cloud Map DNS',
-    'TLS between the gateway and the nodes with file-based certificates from a CA of our own, switched on node by node',
+    { en: 'a virtual gateway run by an Envoy task behind a Network Load Balancer, with gateway routes that rewrite the matched prefix to `/`', ja: 'Network Load Balancer の後ろで Envoy のタスクが動かす仮想ゲートウェイと、一致したプレフィックスを `/` に書き換えるゲートウェイルート' },
+    { en: 'two virtual routers each splitting 1:1 between two virtual nodes', ja: 'それぞれ 2 つの仮想ノードに 1:1 で振り分ける 2 つの仮想ルーター' },
+    { en: 'ECS task facts for App Mesh: the APPMESH proxy configuration, Envoy as UID 1337, the app waiting for a healthy Envoy, Cloud Map DNS', ja: 'App Mesh のための ECS タスクの要点: APPMESH プロキシ設定、UID 1337 で動く Envoy、正常な Envoy を待つアプリ、Cloud Map の DNS' },
+    { en: 'TLS between the gateway and the nodes with file-based certificates from a CA of our own, switched on node by node', ja: '自前の CA が発行したファイルベースの証明書による、ゲートウェイとノードの間の TLS（ノードごとに有効にします）' },
   ],
   platform: 'ecs',
   region: 'us-west-2',
@@ -199,10 +199,10 @@ export const ingressGatewayEcs: Walkthrough = {
     },
   ],
   steps: [
-    { name: 'plain', title: 'Plain HTTP', summary: 'Create the mesh and the services; traffic inside the mesh is plain HTTP.', changes: [] },
+    { name: 'plain', title: 'Plain HTTP', ja: { title: '平文の HTTP', summary: 'メッシュとサービスを作成します。メッシュ内の通信は平文の HTTP です。' }, summary: 'Create the mesh and the services; traffic inside the mesh is plain HTTP.', changes: [] },
     {
       name: 'partial-tls',
-      title: 'TLS on the white node only',
+      title: 'TLS on the white node only', ja: { title: 'white ノードだけ TLS', summary: 'white ノードのリスナーが自前の CA の証明書で TLS を必須にし、ゲートウェイはすべてのバックエンドについてその CA を信頼します。そのため、平文の HTTP のままのノードはゲートウェイに応答しなくなります。' },
       summary:
         'The white node’s listener requires TLS with its certificate from our CA, and the gateway trusts that CA for every backend, so the nodes still on plain HTTP stop answering the gateway.',
       changes: [
@@ -212,7 +212,7 @@ export const ingressGatewayEcs: Walkthrough = {
     },
     {
       name: 'full-tls',
-      title: 'TLS on every node',
+      title: 'TLS on every node', ja: { title: 'すべてのノードで TLS', summary: 'blue、black、red のノードも TLS を必須にします。すべての色が、今度は TLS で再び応答します。' },
       summary: 'The blue, black and red nodes require TLS too; every colour answers again, now over TLS.',
       changes: (['blue', 'black', 'red'] as const).map((color) => ({ op: 'put' as const, resource: colorNode(color, true) })),
     },
@@ -220,42 +220,42 @@ export const ingressGatewayEcs: Walkthrough = {
   entries: [
     {
       name: 'gateway',
-      title: 'the Network Load Balancer in front of the gateway',
+      title: 'the Network Load Balancer in front of the gateway', ja: { title: 'ゲートウェイの前の Network Load Balancer' },
       kind: 'load-balancer',
       service: { name: 'colorgateway' },
       port: 80,
       envVar: 'COLORAPP_ENDPOINT',
     },
-    { name: 'gateway-admin', title: 'the gateway Envoy’s admin port', kind: 'envoy-admin', workload: { name: 'colorgateway' }, port: 9901 },
+    { name: 'gateway-admin', title: 'the gateway Envoy’s admin port', ja: { title: 'ゲートウェイの Envoy の管理ポート' }, kind: 'envoy-admin', workload: { name: 'colorgateway' }, port: 9901 },
   ],
   checks: [
     {
       name: 'color1',
-      title: '/color1 reaches colorteller-1: white or blue',
+      title: '/color1 reaches colorteller-1: white or blue', ja: { title: '/color1 は colorteller-1 に届く: white か blue' },
       request: { entry: 'gateway', path: '/color1/tell' },
       until: 'plain',
       expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...said('blue'), weight: 1 }] },
-      explain: 'The gateway route rewrites /color1 to /, so the router sees /tell and splits it 1:1.',
+      explain: { en: 'The gateway route rewrites /color1 to /, so the router sees /tell and splits it 1:1.', ja: 'ゲートウェイルートが /color1 を / に書き換えるので、ルーターには /tell が届き、1:1 で振り分けます。' },
     },
     {
       name: 'color2',
-      title: '/color2 reaches colorteller-2: black or red',
+      title: '/color2 reaches colorteller-2: black or red', ja: { title: '/color2 は colorteller-2 に届く: black か red' },
       request: { entry: 'gateway', path: '/color2/tell' },
       until: 'plain',
       expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('black'), weight: 1 }, { ...said('red'), weight: 1 }] },
     },
     {
       name: 'color1-partial-tls',
-      title: 'With TLS on white only, blue fails',
+      title: 'With TLS on white only, blue fails', ja: { title: 'white だけ TLS のとき、blue は失敗する' },
       step: 'partial-tls',
       until: 'partial-tls',
       request: { entry: 'gateway', path: '/color1/tell' },
       expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...connectionFailure, weight: 1 }] },
-      explain: 'The gateway now opens TLS to every backend; blue still listens in plain HTTP, so the handshake fails.',
+      explain: { en: 'The gateway now opens TLS to every backend; blue still listens in plain HTTP, so the handshake fails.', ja: 'ゲートウェイはすべてのバックエンドに TLS で接続するようになりましたが、blue は平文の HTTP で待ち受けたままなので、ハンドシェイクが失敗します。' },
     },
     {
       name: 'color2-partial-tls',
-      title: 'With TLS on white only, black and red fail',
+      title: 'With TLS on white only, black and red fail', ja: { title: 'white だけ TLS のとき、black と red は失敗する' },
       step: 'partial-tls',
       until: 'partial-tls',
       request: { entry: 'gateway', path: '/color2/tell' },
@@ -263,47 +263,47 @@ export const ingressGatewayEcs: Walkthrough = {
     },
     {
       name: 'color1-full-tls',
-      title: 'With TLS everywhere, /color1 answers white or blue again',
+      title: 'With TLS everywhere, /color1 answers white or blue again', ja: { title: 'すべて TLS になると、/color1 は再び white か blue を返す' },
       step: 'full-tls',
       request: { entry: 'gateway', path: '/color1/tell' },
       expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('white'), weight: 1 }, { ...said('blue'), weight: 1 }] },
     },
     {
       name: 'color2-full-tls',
-      title: 'With TLS everywhere, /color2 answers black or red again',
+      title: 'With TLS everywhere, /color2 answers black or red again', ja: { title: 'すべて TLS になると、/color2 は再び black か red を返す' },
       step: 'full-tls',
       request: { entry: 'gateway', path: '/color2/tell' },
       expect: { kind: 'distribution', samples: 100, outcomes: [{ ...said('black'), weight: 1 }, { ...said('red'), weight: 1 }] },
     },
     {
       name: 'gateway-handshakes',
-      title: 'The gateway’s stats count TLS handshakes with the nodes',
+      title: 'The gateway’s stats count TLS handshakes with the nodes', ja: { title: 'ゲートウェイの統計がノードとの TLS ハンドシェイクを数える' },
       step: 'partial-tls',
       request: { entry: 'gateway-admin', path: '/stats' },
       expect: {
         kind: 'always',
-        response: { body: { matches: 'cluster\\.\\S*colorteller-white-vn\\S*\\.ssl\\.handshake: [1-9]' }, label: 'a non-zero `ssl.handshake` counter for the white node’s cluster' },
+        response: { body: { matches: 'cluster\\.\\S*colorteller-white-vn\\S*\\.ssl\\.handshake: [1-9]' }, label: 'a non-zero `ssl.handshake` counter for the white node’s cluster', ja: { label: 'white ノードのクラスターの `ssl.handshake` カウンターが 0 でない' } },
       },
-      explain: 'Run it after a few /color1 requests: each new connection from the gateway to the white node is one handshake.',
+      explain: { en: 'Run it after a few /color1 requests: each new connection from the gateway to the white node is one handshake.', ja: '/color1 へ何度かリクエストしてから実行してください。ゲートウェイから white ノードへの新しい接続 1 つがハンドシェイク 1 回です。' },
     },
   ],
   corrections: [
     {
-      original: 'The original README says the `/color1` route targets colorteller-2.',
-      correction: 'The mesh scripts wire `/color1` to colorteller-1 (white and blue) and `/color2` to colorteller-2 (black and red); so does this definition.',
+      original: { en: 'The original README says the `/color1` route targets colorteller-2.', ja: '元の README には、`/color1` のルートは colorteller-2 を向くと書かれています。' },
+      correction: { en: 'The mesh scripts wire `/color1` to colorteller-1 (white and blue) and `/color2` to colorteller-2 (black and red); so does this definition.', ja: 'メッシュのスクリプトは `/color1` を colorteller-1（white と blue）に、`/color2` を colorteller-2（black と red）につないでおり、この定義も同じです。' },
     },
     {
-      original: 'TLS needed ACM Private CA, so the report deleted every TLS block and never tried it.',
+      original: { en: 'TLS needed ACM Private CA, so the report deleted every TLS block and never tried it.', ja: 'TLS には ACM Private CA が必要だったため、記事は TLS の設定をすべて削除し、試していませんでした。' },
       correction:
-        'TLS uses file-based certificates (`certificate.file`, `validation.trust.file`) issued by a CA of our own; the two TLS steps are part of the walkthrough.',
+        { en: 'TLS uses file-based certificates (`certificate.file`, `validation.trust.file`) issued by a CA of our own; the two TLS steps are part of the walkthrough.', ja: 'TLS には自前の CA が発行したファイルベースの証明書（`certificate.file`、`validation.trust.file`）を使います。TLS の 2 つのステップもこのウォークスルーに含まれます。' },
     },
     {
-      original: 'Envoy’s identity was given with `APPMESH_VIRTUAL_NODE_NAME`.',
-      correction: 'Current App Mesh Envoy images read `APPMESH_RESOURCE_ARN` (`mesh/<mesh>/virtualNode/<node>` or `…/virtualGateway/<gateway>`).',
+      original: { en: 'Envoy’s identity was given with `APPMESH_VIRTUAL_NODE_NAME`.', ja: 'Envoy の ID を `APPMESH_VIRTUAL_NODE_NAME` で渡していました。' },
+      correction: { en: 'Current App Mesh Envoy images read `APPMESH_RESOURCE_ARN` (`mesh/<mesh>/virtualNode/<node>` or `…/virtualGateway/<gateway>`).', ja: '現行の App Mesh Envoy イメージは `APPMESH_RESOURCE_ARN`（`mesh/<mesh>/virtualNode/<node>` または `…/virtualGateway/<gateway>`）を読みます。' },
     },
     {
-      original: 'The report used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).',
-      correction: 'One current image from the public ECR gallery, set in one place for every rendering.',
+      original: { en: 'The report used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).', ja: '記事はリージョンとアカウントに固有の Envoy イメージ（`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`）を使っていました。' },
+      correction: { en: 'One current image from the public ECR gallery, set in one place for every rendering.', ja: 'パブリック ECR ギャラリーの現行イメージを 1 つ、すべての描画に共通の 1 か所で指定しています。' },
     },
   ],
 };

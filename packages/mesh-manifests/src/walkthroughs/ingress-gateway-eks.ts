@@ -16,8 +16,8 @@ import {
   virtualService,
   weightedTargets,
 } from '../model/build.js';
-import type { Check } from '../model/checks.js';
-import type { Walkthrough } from '../model/walkthrough.js';
+import type { Localized } from '../model/text.js';
+import type { GuidedCheck, GuidedWalkthrough } from '../model/walkthrough.js';
 import { colorTeller, envoyPolicy, gatewayBehindNlb, INGRESS_SUPPORT_POST, proxyServiceAccount } from './shared.js';
 
 const NS = 'howto-k8s-ingress-gateway';
@@ -53,17 +53,18 @@ const pathRoutes: Route[] = [
   route('color-route-white', 'white', undefined, { prefix: '/' }),
 ];
 
-function answers(name: string, title: string, path: string, color: Color, headers?: Record<string, string>, explain?: string): Check {
+function answers(name: string, title: Localized, path: string, color: Color, headers?: Record<string, string>, explain?: Localized): GuidedCheck {
   return {
     name,
-    title,
+    title: title.en,
+    ja: { title: title.ja },
     request: { entry: 'gateway', path, ...(headers ? { headers } : {}) },
-    expect: { kind: 'always', response: { body: { equals: color }, label: color } },
+    expect: { kind: 'always', response: { body: { equals: color }, label: color, ja: { label: color } } },
     ...(explain ? { explain } : {}),
   };
 }
 
-export const ingressGatewayEks: Walkthrough = {
+export const ingressGatewayEks: GuidedWalkthrough = {
   name: 'ingress-gateway-eks',
   title: 'Ingress gateway on EKS: routing on paths and headers',
   source: {
@@ -76,10 +77,10 @@ export const ingressGatewayEks: Walkthrough = {
     ],
   },
   teaches: [
-    'a virtual gateway that selects the namespaces of its gateway routes and the pods of its Envoy',
-    'gateway routes on a path prefix, with the matched prefix rewritten to `/`',
-    'router routes that match a header exactly, by regex, by prefix or by mere presence, ordered by priority',
-    'a default route without priority that catches everything else',
+    { en: 'a virtual gateway that selects the namespaces of its gateway routes and the pods of its Envoy', ja: 'ゲートウェイルートの名前空間と、Envoy の Pod を選ぶ仮想ゲートウェイ' },
+    { en: 'gateway routes on a path prefix, with the matched prefix rewritten to `/`', ja: 'パスのプレフィックスで振り分け、一致したプレフィックスを `/` に書き換えるゲートウェイルート' },
+    { en: 'router routes that match a header exactly, by regex, by prefix or by mere presence, ordered by priority', ja: 'ヘッダーを完全一致、正規表現、プレフィックス、ヘッダーの有無で照合し、優先度の順に評価するルーターのルート' },
+    { en: 'a default route without priority that catches everything else', ja: '優先度を持たず、それ以外のすべてを受け止めるデフォルトのルート' },
   ],
   platform: 'eks',
   region: 'us-west-2',
@@ -135,11 +136,11 @@ export const ingressGatewayEks: Walkthrough = {
       ],
     },
   ],
-  steps: [{ name: 'mesh', title: 'Create the mesh', summary: 'Apply the mesh, the gateway, the routers and the five colour nodes.', changes: [] }],
+  steps: [{ name: 'mesh', title: 'Create the mesh', ja: { title: 'メッシュを作成する', summary: 'メッシュ、ゲートウェイ、ルーター、5 色のノードを適用します。' }, summary: 'Apply the mesh, the gateway, the routers and the five colour nodes.', changes: [] }],
   entries: [
     {
       name: 'gateway',
-      title: 'the gateway’s Network Load Balancer',
+      title: 'the gateway’s Network Load Balancer', ja: { title: 'ゲートウェイの Network Load Balancer' },
       kind: 'load-balancer',
       service: { name: 'ingress-gw', namespace: NS },
       port: 80,
@@ -147,42 +148,42 @@ export const ingressGatewayEks: Walkthrough = {
     },
   ],
   checks: [
-    answers('paths-red', '/paths/red answers red', '/paths/red', 'red', undefined, 'gateway-route-paths rewrites /paths to /, so color-paths sees /red.'),
-    answers('paths-blue', '/paths/blue answers blue', '/paths/blue', 'blue'),
-    answers('paths-yellow', '/paths/yellow answers yellow', '/paths/yellow', 'yellow'),
-    answers('paths-default', '/paths alone falls through to white', '/paths', 'white', undefined, 'No prefix route matches `/`, so the default route without priority answers.'),
-    answers('headers-blue', 'color_header: blue answers blue', '/headers', 'blue', { color_header: 'blue' }),
-    answers('headers-red', 'color_header: red answers red', '/headers', 'red', { color_header: 'red' }),
+    answers('paths-red', { en: '/paths/red answers red', ja: '/paths/red には red が返る' }, '/paths/red', 'red', undefined, { en: 'gateway-route-paths rewrites /paths to /, so color-paths sees /red.', ja: 'gateway-route-paths が /paths を / に書き換えるので、color-paths には /red が届きます。' }),
+    answers('paths-blue', { en: '/paths/blue answers blue', ja: '/paths/blue には blue が返る' }, '/paths/blue', 'blue'),
+    answers('paths-yellow', { en: '/paths/yellow answers yellow', ja: '/paths/yellow には yellow が返る' }, '/paths/yellow', 'yellow'),
+    answers('paths-default', { en: '/paths alone falls through to white', ja: '/paths だけだと white に落ちる' }, '/paths', 'white', undefined, { en: 'No prefix route matches `/`, so the default route without priority answers.', ja: '`/` に一致するプレフィックスのルートがないので、優先度のないデフォルトのルートが応答します。' }),
+    answers('headers-blue', { en: 'color_header: blue answers blue', ja: 'color_header: blue には blue が返る' }, '/headers', 'blue', { color_header: 'blue' }),
+    answers('headers-red', { en: 'color_header: red answers red', ja: 'color_header: red には red が返る' }, '/headers', 'red', { color_header: 'red' }),
     answers(
       'headers-green',
-      'color_header: requesting.green.color answers green (regex)',
+      { en: 'color_header: requesting.green.color answers green (regex)', ja: 'color_header: requesting.green.color には green が返る（正規表現）' },
       '/headers',
       'green',
       { color_header: 'requesting.green.color' },
-      'The value is not `blue` (priority 10), and matches `.*green.*` (priority 20).',
+      { en: 'The value is not `blue` (priority 10), and matches `.*green.*` (priority 20).', ja: '値は `blue`（優先度 10）ではなく、`.*green.*`（優先度 20）に一致します。' },
     ),
     answers(
       'headers-yellow',
-      'color_header: rainbow answers yellow (header present)',
+      { en: 'color_header: rainbow answers yellow (header present)', ja: 'color_header: rainbow には yellow が返る（ヘッダーの有無）' },
       '/headers',
       'yellow',
       { color_header: 'rainbow' },
-      'No value route matches, but the header is present: color-route-yellow has no match method.',
+      { en: 'No value route matches, but the header is present: color-route-yellow has no match method.', ja: '値で一致するルートはありませんが、ヘッダーはあります。color-route-yellow には照合方法の指定がありません。' },
     ),
-    answers('headers-none', 'no header answers white', '/headers', 'white', undefined, 'Without the header only the default route matches.'),
+    answers('headers-none', { en: 'no header answers white', ja: 'ヘッダーなしでは white が返る' }, '/headers', 'white', undefined, { en: 'Without the header only the default route matches.', ja: 'ヘッダーがなければ、一致するのはデフォルトのルートだけです。' }),
   ],
   corrections: [
     {
-      original: 'The manifest template still takes `ENVOY_IMAGE` for the gateway Deployment, which the deploy script no longer sets.',
-      correction: 'The gateway Deployment names the App Mesh Envoy image explicitly; the controller may still replace it with its own sidecar image, as it does for every gateway pod.',
+      original: { en: 'The manifest template still takes `ENVOY_IMAGE` for the gateway Deployment, which the deploy script no longer sets.', ja: 'マニフェストのテンプレートはゲートウェイの Deployment 用に今も `ENVOY_IMAGE` を受け取りますが、デプロイスクリプトはもう設定していません。' },
+      correction: { en: 'The gateway Deployment names the App Mesh Envoy image explicitly; the controller may still replace it with its own sidecar image, as it does for every gateway pod.', ja: 'ゲートウェイの Deployment は App Mesh の Envoy イメージを明示します。コントローラーはすべてのゲートウェイ Pod と同じく、自分のサイドカーイメージに置き換えることがあります。' },
     },
     {
-      original: 'Pods ran as root without resource limits.',
-      correction: 'Every container is non-root with a read-only root filesystem, dropped capabilities, seccomp RuntimeDefault and requests/limits.',
+      original: { en: 'Pods ran as root without resource limits.', ja: 'Pod はリソース制限なしの root で動いていました。' },
+      correction: { en: 'Every container is non-root with a read-only root filesystem, dropped capabilities, seccomp RuntimeDefault and requests/limits.', ja: 'すべてのコンテナを root 以外で、読み取り専用のルートファイルシステム、ケーパビリティの削除、seccomp RuntimeDefault、リクエストと上限付きで動かします。' },
     },
     {
-      original: 'The sample app was a Python http.server answering only GET (other methods got 501).',
-      correction: 'ColorTeller answers every method with its colour, as the original ColorTeller does.',
+      original: { en: 'The sample app was a Python http.server answering only GET (other methods got 501).', ja: 'サンプルアプリは Python の http.server で、GET にしか応答しませんでした（ほかのメソッドは 501）。' },
+      correction: { en: 'ColorTeller answers every method with its colour, as the original ColorTeller does.', ja: 'ColorTeller は元の ColorTeller と同じく、どのメソッドにも自分の色で応答します。' },
     },
   ],
 };

@@ -16,7 +16,7 @@ import {
   weightedTargets,
   workload,
 } from '../model/build.js';
-import type { Walkthrough } from '../model/walkthrough.js';
+import type { GuidedWalkthrough } from '../model/walkthrough.js';
 import { colorTeller, envoyPolicy, gatewayBehindNlb, PROXY_SERVICE_ACCOUNT, proxyServiceAccount } from './shared.js';
 
 const NS = 'mesh-test';
@@ -31,7 +31,7 @@ const nodes = [
 
 const podLabels = (vnode: string) => ({ app: 'colorteller', vnode });
 
-export const meshBasics: Walkthrough = {
+export const meshBasics: GuidedWalkthrough = {
   name: 'mesh-basics',
   title: 'Mesh basics: nodes, a router, a virtual service and a gateway',
   source: {
@@ -49,11 +49,11 @@ export const meshBasics: Walkthrough = {
     ],
   },
   teaches: [
-    'how a Mesh selects namespaces (`namespaceSelector`) and how injection is switched on per namespace',
-    'the IAM permission Envoy needs (`appmesh:StreamAggregatedResources`) and the service account that carries it',
-    'virtual nodes backed by Deployments and Services, a virtual router splitting 1:1, and a virtual service in front of it',
-    'that only a node which lists the virtual service as a backend, calling its full name, goes through the router',
-    'a virtual gateway run by a plain Envoy Deployment behind a Network Load Balancer',
+    { en: 'how a Mesh selects namespaces (`namespaceSelector`) and how injection is switched on per namespace', ja: 'メッシュが名前空間を選ぶしくみ（`namespaceSelector`）と、名前空間ごとにサイドカーの注入を有効にする方法' },
+    { en: 'the IAM permission Envoy needs (`appmesh:StreamAggregatedResources`) and the service account that carries it', ja: 'Envoy に必要な IAM 権限（`appmesh:StreamAggregatedResources`）と、それを持たせるサービスアカウント' },
+    { en: 'virtual nodes backed by Deployments and Services, a virtual router splitting 1:1, and a virtual service in front of it', ja: 'Deployment と Service を実体とする仮想ノード、1:1 で振り分ける仮想ルーター、その前に置く仮想サービス' },
+    { en: 'that only a node which lists the virtual service as a backend, calling its full name, goes through the router', ja: '仮想サービスをバックエンドに登録し、その完全な名前で呼び出すノードだけがルーターを通ること' },
+    { en: 'a virtual gateway run by a plain Envoy Deployment behind a Network Load Balancer', ja: 'Network Load Balancer の後ろで、素の Envoy の Deployment が動かす仮想ゲートウェイ' },
   ],
   platform: 'eks',
   region: 'us-west-2',
@@ -121,88 +121,88 @@ export const meshBasics: Walkthrough = {
       ],
     },
   ],
-  steps: [{ name: 'mesh', title: 'Create the mesh', summary: 'Apply everything: mesh, namespace, nodes, router, service, client and gateway.', changes: [] }],
+  steps: [{ name: 'mesh', title: 'Create the mesh', ja: { title: 'メッシュを作成する', summary: 'メッシュ、名前空間、ノード、ルーター、サービス、クライアント、ゲートウェイをすべて適用します。' }, summary: 'Apply everything: mesh, namespace, nodes, router, service, client and gateway.', changes: [] }],
   entries: [
     {
       name: 'gateway',
-      title: 'the gateway’s Network Load Balancer',
+      title: 'the gateway’s Network Load Balancer', ja: { title: 'ゲートウェイの Network Load Balancer' },
       kind: 'load-balancer',
       service: { name: 'gateway-v', namespace: NS },
       port: 80,
       envVar: 'GW_ENDPOINT',
     },
-    { name: 'client', title: 'a shell in the client pod', kind: 'exec', workload: { name: 'client', namespace: NS } },
+    { name: 'client', title: 'a shell in the client pod', ja: { title: 'client Pod の中のシェル' }, kind: 'exec', workload: { name: 'client', namespace: NS } },
   ],
   checks: [
     {
       name: 'gateway-split',
-      title: 'Requests through the gateway split between the two nodes',
+      title: 'Requests through the gateway split between the two nodes', ja: { title: 'ゲートウェイを通したリクエストが 2 つのノードに振り分けられる' },
       request: { entry: 'gateway', path: '/' },
       expect: {
         kind: 'distribution',
         samples: 100,
         outcomes: [
-          { weight: 1, body: { equals: 'blue' }, label: 'blue (vnode-1)' },
-          { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)' },
+          { weight: 1, body: { equals: 'blue' }, label: 'blue (vnode-1)', ja: { label: 'blue (vnode-1)' } },
+          { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)', ja: { label: 'green (vnode-2)' } },
         ],
       },
-      explain: 'gateway-v-route-v sends everything to svc-v, whose router route-1 weighs vnode-1 and vnode-2 1:1.',
+      explain: { en: 'gateway-v-route-v sends everything to svc-v, whose router route-1 weighs vnode-1 and vnode-2 1:1.', ja: 'gateway-v-route-v はすべてを svc-v に送り、svc-v の仮想ルーターの route-1 が vnode-1 と vnode-2 に 1:1 で重みを付けます。' },
     },
     {
       name: 'client-full-name',
-      title: 'The client calling the virtual service by its full name goes through the router',
+      title: 'The client calling the virtual service by its full name goes through the router', ja: { title: 'クライアントが仮想サービスを完全な名前で呼ぶと、ルーターを通る' },
       request: { entry: 'client', path: `http://${SVC_V_FQDN}/` },
       expect: {
         kind: 'distribution',
         samples: 100,
         outcomes: [
-          { weight: 1, body: { equals: 'blue' }, label: 'blue (vnode-1)' },
-          { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)' },
+          { weight: 1, body: { equals: 'blue' }, label: 'blue (vnode-1)', ja: { label: 'blue (vnode-1)' } },
+          { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)', ja: { label: 'green (vnode-2)' } },
         ],
       },
-      explain: 'The client node lists svc-v as a backend, and its Envoy knows svc-v by its awsName, the full name.',
+      explain: { en: 'The client node lists svc-v as a backend, and its Envoy knows svc-v by its awsName, the full name.', ja: 'client ノードは svc-v をバックエンドに登録しており、その Envoy は svc-v を awsName、つまり完全な名前で知っています。' },
     },
     {
       name: 'client-short-name',
-      title: 'Calling svc-v by its short name bypasses the router',
+      title: 'Calling svc-v by its short name bypasses the router', ja: { title: 'svc-v を短い名前で呼ぶと、ルーターを迂回する' },
       request: { entry: 'client', path: 'http://svc-v/' },
       expect: {
         kind: 'oneOf',
         responses: [
-          { body: { equals: 'blue' }, label: 'blue' },
-          { body: { equals: 'green' }, label: 'green' },
+          { body: { equals: 'blue' }, label: 'blue', ja: { label: 'blue' } },
+          { body: { equals: 'green' }, label: 'green', ja: { label: 'green' } },
         ],
       },
       explain:
-        'The Host `svc-v` matches no virtual service, so Envoy passes the request through (egressFilter ALLOW_ALL) to the Kubernetes Service svc-v: the answers still vary, but route-1’s weights, retries and stats play no part.',
+        { en: 'The Host `svc-v` matches no virtual service, so Envoy passes the request through (egressFilter ALLOW_ALL) to the Kubernetes Service svc-v: the answers still vary, but route-1’s weights, retries and stats play no part.', ja: 'Host `svc-v` はどの仮想サービスにも一致しないので、Envoy はリクエストを Kubernetes の Service svc-v へそのまま通します（egressFilter ALLOW_ALL）。応答はやはりばらつきますが、route-1 の重みもリトライも統計も関わりません。' },
     },
   ],
   corrections: [
     {
-      original: 'The Mesh selected namespaces labelled `mesh: sitateru-mesh` while the namespace was labelled `mesh: mesh-1`.',
-      correction: 'The Mesh’s `namespaceSelector` is `mesh: mesh-1`, the label the namespace carries; otherwise the controller refuses every object in it.',
+      original: { en: 'The Mesh selected namespaces labelled `mesh: sitateru-mesh` while the namespace was labelled `mesh: mesh-1`.', ja: 'メッシュは `mesh: sitateru-mesh` のラベルが付いた名前空間を選んでいたのに、名前空間のラベルは `mesh: mesh-1` でした。' },
+      correction: { en: 'The Mesh’s `namespaceSelector` is `mesh: mesh-1`, the label the namespace carries; otherwise the controller refuses every object in it.', ja: 'メッシュの `namespaceSelector` を名前空間が持つラベル `mesh: mesh-1` にしています。一致しないと、コントローラーはその名前空間のオブジェクトをすべて拒否します。' },
     },
     {
-      original: 'The pods of vnode-1 were labelled `app: sample0` while the Service svc-v that fronts both nodes selected `app: sample1`.',
-      correction: 'Both nodes’ pods carry `app: colorteller`, which svc-v selects; each node’s own Service and podSelector add `vnode: vnode-1|2`.',
+      original: { en: 'The pods of vnode-1 were labelled `app: sample0` while the Service svc-v that fronts both nodes selected `app: sample1`.', ja: 'vnode-1 の Pod のラベルは `app: sample0` なのに、両方のノードを束ねる Service svc-v は `app: sample1` を選んでいました。' },
+      correction: { en: 'Both nodes’ pods carry `app: colorteller`, which svc-v selects; each node’s own Service and podSelector add `vnode: vnode-1|2`.', ja: '両方のノードの Pod が svc-v の選ぶ `app: colorteller` を持ち、ノードごとの Service と podSelector は `vnode: vnode-1|2` を加えます。' },
     },
     {
-      original: 'The VirtualService has to share its name with the Service, a fact found by trial.',
-      correction: 'Both are named `svc-v`, and the VirtualService’s `awsName` is set to the full name clients call, `svc-v.mesh-test.svc.cluster.local`.',
+      original: { en: 'The VirtualService has to share its name with the Service, a fact found by trial.', ja: 'VirtualService は Service と同じ名前でなければならないことが、試行錯誤の末にわかりました。' },
+      correction: { en: 'Both are named `svc-v`, and the VirtualService’s `awsName` is set to the full name clients call, `svc-v.mesh-test.svc.cluster.local`.', ja: 'どちらも `svc-v` という名前にし、VirtualService の `awsName` にはクライアントが呼ぶ完全な名前 `svc-v.mesh-test.svc.cluster.local` を設定しています。' },
     },
     {
-      original: '`curl svc-v` from a pod seemed to work, but it reached the Service directly, bypassing the router.',
-      correction: 'Clients call the full name; the guide shows both calls and why only one goes through `vrouter-1`.',
+      original: { en: '`curl svc-v` from a pod seemed to work, but it reached the Service directly, bypassing the router.', ja: 'Pod から `curl svc-v` すると動いたように見えましたが、ルーターを迂回して Service に直接届いていました。' },
+      correction: { en: 'Clients call the full name; the guide shows both calls and why only one goes through `vrouter-1`.', ja: 'クライアントは完全な名前で呼びます。ガイドでは両方の呼び方を示し、なぜ片方だけが `vrouter-1` を通るのかを説明します。' },
     },
     {
       original:
-        'The gateway Deployment hand-wrote `APPMESH_RESOURCE_ARN` with an account ID and region, and its image name was misspelt (`aws-apmesh-envoy:v1.19.0.0-prod`).',
+        { en: 'The gateway Deployment hand-wrote `APPMESH_RESOURCE_ARN` with an account ID and region, and its image name was misspelt (`aws-apmesh-envoy:v1.19.0.0-prod`).', ja: 'ゲートウェイの Deployment に `APPMESH_RESOURCE_ARN` をアカウント ID とリージョン入りで手書きしており、イメージ名も綴りを誤っていました（`aws-apmesh-envoy:v1.19.0.0-prod`）。' },
       correction:
-        'The injector fills in the gateway’s identity from the VirtualGateway’s podSelector, so no ARN is written by hand; the image is the current App Mesh Envoy image.',
+        { en: 'The injector fills in the gateway’s identity from the VirtualGateway’s podSelector, so no ARN is written by hand; the image is the current App Mesh Envoy image.', ja: 'ゲートウェイの ID はインジェクターが VirtualGateway の podSelector から埋めるので、ARN を手で書くことはありません。イメージは現行の App Mesh Envoy イメージです。' },
     },
     {
-      original: 'Containers ran as root with no securityContext and a 10Mi memory limit.',
-      correction: 'Every container runs as a non-root user with a read-only root filesystem, no capabilities and a seccomp profile, with requests and limits sized for the app.',
+      original: { en: 'Containers ran as root with no securityContext and a 10Mi memory limit.', ja: 'コンテナは securityContext なしの root で動き、メモリ上限は 10Mi でした。' },
+      correction: { en: 'Every container runs as a non-root user with a read-only root filesystem, no capabilities and a seccomp profile, with requests and limits sized for the app.', ja: 'すべてのコンテナを root 以外のユーザー、読み取り専用のルートファイルシステム、ケーパビリティなし、seccomp プロファイル付きで動かし、リクエストと上限はアプリに合わせています。' },
     },
   ],
 };

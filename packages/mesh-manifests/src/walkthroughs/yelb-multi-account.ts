@@ -6,7 +6,7 @@
 import type { CloudMapNamespace, ResourceShare, VpcPeering } from '../model/aws.js';
 import { appMeshArn } from '../model/aws.js';
 import { mesh, meshNamespace, ms, service, virtualNode, virtualRouter, virtualService, weightedTargets, workload } from '../model/build.js';
-import type { Resource, Walkthrough } from '../model/walkthrough.js';
+import type { GuidedWalkthrough, Resource } from '../model/walkthrough.js';
 import { envoyPolicy, PROXY_SERVICE_ACCOUNT, proxyServiceAccount } from './shared.js';
 import { yelbChecks, yelbDatabase, yelbRedis, yelbUi } from './yelb.js';
 
@@ -102,7 +102,7 @@ const frontend: Resource[] = [
   service(NS, 'yelb-appserver', { ports: [{ name: 'http', port: 4567, targetPort: 4567 }] }),
 ];
 
-export const yelbMultiAccount: Walkthrough = {
+export const yelbMultiAccount: GuidedWalkthrough = {
   name: 'yelb-multi-account',
   title: 'Yelb across two accounts: a mesh shared with AWS RAM',
   source: {
@@ -128,11 +128,11 @@ export const yelbMultiAccount: Walkthrough = {
     ],
   },
   teaches: [
-    'a mesh owned by one account (`meshOwner`) and shared with another through an AWS RAM resource share',
-    'a virtual node discovered through AWS Cloud Map instead of DNS (client-side load balancing, no load balancer between services)',
-    'a backend referenced across accounts by its virtual service ARN',
-    'a retry policy on the appserver’s route',
-    'VPC peering between the two clusters’ VPCs',
+    { en: 'a mesh owned by one account (`meshOwner`) and shared with another through an AWS RAM resource share', ja: '1 つのアカウントが所有し（`meshOwner`）、AWS RAM のリソース共有で別のアカウントと共有するメッシュ' },
+    { en: 'a virtual node discovered through AWS Cloud Map instead of DNS (client-side load balancing, no load balancer between services)', ja: 'DNS の代わりに AWS Cloud Map で検出する仮想ノード（クライアント側の負荷分散で、サービス間にロードバランサーを置きません）' },
+    { en: 'a backend referenced across accounts by its virtual service ARN', ja: 'アカウントをまたいで仮想サービスの ARN で参照するバックエンド' },
+    { en: 'a retry policy on the appserver’s route', ja: 'appserver のルートのリトライポリシー' },
+    { en: 'VPC peering between the two clusters’ VPCs', ja: '2 つのクラスターの VPC 間の VPC ピアリング' },
   ],
   platform: 'eks',
   region: REGION,
@@ -144,11 +144,11 @@ export const yelbMultiAccount: Walkthrough = {
     { name: 'frontend', title: 'frontend cluster', clusterName: 'am-multi-account-1', account: 'frontend', vpcCidr: '10.192.0.0/16', resources: frontend },
     { name: 'backend', title: 'backend cluster', clusterName: 'am-multi-account-2', account: 'backend', vpcCidr: '10.193.0.0/16', resources: backend },
   ],
-  steps: [{ name: 'shared-mesh', title: 'Share the mesh and deploy both sides', summary: 'Backend first (its virtual service must exist), then the frontend.', changes: [] }],
+  steps: [{ name: 'shared-mesh', title: 'Share the mesh and deploy both sides', ja: { title: 'メッシュを共有し、両側をデプロイする', summary: '先にバックエンド（その仮想サービスが存在している必要があります）、次にフロントエンドです。' }, summary: 'Backend first (its virtual service must exist), then the frontend.', changes: [] }],
   entries: [
     {
       name: 'ui',
-      title: 'the yelb-ui load balancer (frontend cluster)',
+      title: 'the yelb-ui load balancer (frontend cluster)', ja: { title: 'yelb-ui のロードバランサー（フロントエンドのクラスター）' },
       kind: 'load-balancer',
       cluster: 'frontend',
       service: { name: 'yelb-ui', namespace: NS },
@@ -159,21 +159,21 @@ export const yelbMultiAccount: Walkthrough = {
   checks: yelbChecks('ui'),
   corrections: [
     {
-      original: 'The yelb-ui virtual node listened on 4567 while the UI container serves on 80.',
-      correction: 'The listener is the UI container’s port (8080 in our image): listener port = container port = Service targetPort; the Service still answers on 80.',
+      original: { en: 'The yelb-ui virtual node listened on 4567 while the UI container serves on 80.', ja: 'yelb-ui の仮想ノードは 4567 で待ち受けていましたが、UI のコンテナは 80 で応答していました。' },
+      correction: { en: 'The listener is the UI container’s port (8080 in our image): listener port = container port = Service targetPort; the Service still answers on 80.', ja: 'リスナーは UI コンテナのポート（このイメージでは 8080）です。リスナーのポート = コンテナのポート = Service の targetPort で、Service は引き続き 80 で応答します。' },
     },
     {
-      original: 'The learner had to copy the appserver’s virtual service ARN from the backend cluster and paste it into `mesh/yelb-ui.yaml` by hand.',
+      original: { en: 'The learner had to copy the appserver’s virtual service ARN from the backend cluster and paste it into `mesh/yelb-ui.yaml` by hand.', ja: '学習者はバックエンドのクラスターから appserver の仮想サービスの ARN をコピーし、`mesh/yelb-ui.yaml` に手で貼り付ける必要がありました。' },
       correction:
-        'The ARN is computed from the mesh, its owner account and the region; the rendered frontend folder fills in your account and region from `settings/settings.env`.',
+        { en: 'The ARN is computed from the mesh, its owner account and the region; the rendered frontend folder fills in your account and region from `settings/settings.env`.', ja: 'ARN はメッシュ、その所有アカウント、リージョンから計算します。生成したフロントエンドのフォルダーは、`settings/settings.env` からアカウントとリージョンを埋めます。' },
     },
     {
-      original: 'The mesh owner account was read at run time by a script (`create_mesh.sh`) and written into a temporary manifest.',
-      correction: 'The Mesh object is part of both clusters’ manifests, with `meshOwner` filled in from the same settings file.',
+      original: { en: 'The mesh owner account was read at run time by a script (`create_mesh.sh`) and written into a temporary manifest.', ja: 'メッシュの所有アカウントは実行時にスクリプト（`create_mesh.sh`）で読み取り、一時的なマニフェストに書き込んでいました。' },
+      correction: { en: 'The Mesh object is part of both clusters’ manifests, with `meshOwner` filled in from the same settings file.', ja: 'Mesh オブジェクトは両方のクラスターのマニフェストに含まれ、`meshOwner` は同じ設定ファイルから埋めます。' },
     },
     {
-      original: 'Images were the 2017–2019 Docker Hub builds (`mreferre/yelb-*`, `redis:4.0.2`) and the clusters ran Kubernetes 1.22.',
-      correction: 'Our own Yelb images built from `apps/`, current Postgres and Redis images, and manifests that validate against current Kubernetes schemas.',
+      original: { en: 'Images were the 2017–2019 Docker Hub builds (`mreferre/yelb-*`, `redis:4.0.2`) and the clusters ran Kubernetes 1.22.', ja: 'イメージは 2017〜2019 年の Docker Hub のビルド（`mreferre/yelb-*`、`redis:4.0.2`）で、クラスターは Kubernetes 1.22 でした。' },
+      correction: { en: 'Our own Yelb images built from `apps/`, current Postgres and Redis images, and manifests that validate against current Kubernetes schemas.', ja: '`apps/` からビルドした独自の Yelb イメージ、現行の Postgres と Redis のイメージ、そして現行の Kubernetes のスキーマで検証を通るマニフェストを使います。' },
     },
   ],
 };

@@ -4,7 +4,7 @@
  */
 import type { VirtualNodeSpec } from '../model/appmesh.js';
 import { service, virtualNode, virtualService, workload } from '../model/build.js';
-import type { Check } from '../model/checks.js';
+import type { GuidedCheck } from '../model/walkthrough.js';
 import type { Resource } from '../model/walkthrough.js';
 import type { WorkloadSpec } from '../model/workload.js';
 import { PROXY_SERVICE_ACCOUNT } from './shared.js';
@@ -110,41 +110,43 @@ export function yelbUi(
 }
 
 /** What a learner sees through the UI's load balancer once Yelb runs. */
-export function yelbChecks(entry: string): Check[] {
+export function yelbChecks(entry: string): GuidedCheck[] {
   return [
     {
       name: 'ui-loads',
-      title: 'The UI loads',
+      title: 'The UI loads', ja: { title: 'UI が表示される' },
       request: { entry, path: '/' },
-      expect: { kind: 'always', response: { body: { contains: 'Yelb' }, label: 'the Yelb page (HTML)' } },
+      expect: { kind: 'always', response: { body: { contains: 'Yelb' }, label: 'the Yelb page (HTML)', ja: { label: 'Yelb のページ（HTML）' } } },
     },
     {
       name: 'votes',
-      title: 'The votes come back in the fixed order',
+      title: 'The votes come back in the fixed order', ja: { title: '投票結果が決まった順に返る' },
       request: { entry, path: '/api/getvotes' },
       expect: {
         kind: 'always',
         response: {
           body: { matches: '"name"\\s*:\\s*"outback"[\\s\\S]*"name"\\s*:\\s*"bucadibeppo"[\\s\\S]*"name"\\s*:\\s*"ihop"[\\s\\S]*"name"\\s*:\\s*"chipotle"' },
           label: '[{"name": "outback", "value": N}, {"name": "bucadibeppo", …}, {"name": "ihop", …}, {"name": "chipotle", …}]',
+          ja: { label: '[{"name": "outback", "value": N}, {"name": "bucadibeppo", …}, {"name": "ihop", …}, {"name": "chipotle", …}]' },
         },
       },
     },
     {
       name: 'vote',
-      title: 'A vote counts',
+      title: 'A vote counts', ja: { title: '投票が数えられる' },
       request: { entry, path: '/api/ihop' },
-      expect: { kind: 'always', response: { body: { matches: '^\\d+$' }, label: 'the new count for ihop, e.g. 1' } },
+      expect: { kind: 'always', response: { body: { matches: '^\\d+$' }, label: 'the new count for ihop, e.g. 1', ja: { label: 'ihop の新しい票数（例: 1）' } } },
     },
     {
       name: 'stats',
-      title: 'The page shows the appserver’s hostname and the page views',
+      title: 'The page shows the appserver’s hostname and the page views', ja: { title: 'ページに appserver のホスト名とページビューが表示される' },
       request: { entry, path: '/api/getstats' },
       expect: {
         kind: 'always',
         response: {
           body: { matches: '"hostname"\\s*:\\s*"[^"]+"[\\s\\S]*"pageviews"\\s*:\\s*\\d+' },
           label: '{"hostname": "<the appserver pod>", "pageviews": N}',
+          ja: { label: '{"hostname": "<appserver の Pod>", "pageviews": N}' },
         },
       },
     },

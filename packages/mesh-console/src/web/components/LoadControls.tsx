@@ -1,6 +1,7 @@
 /**
- * The load button: a bounded burst through one of the run's load-balancer entries
- * (`POST /v1/console/load`), so the observed split fills without a terminal. The run checks and
+ * The load button: a bounded burst through one of the run's entries (`POST /v1/console/load`) —
+ * a load balancer, or a pod's sidecar (`exec`) with one of the virtual-service URLs that pod may
+ * call — so the observed split fills without a terminal. The run checks and
  * paces it; the page shows its progress from the snapshots, so a burst started in another tab
  * disables this button too.
  */
@@ -10,6 +11,7 @@ import type { ConsoleSnapshot } from '../../snapshot.js';
 
 export function LoadControls({ load }: { load: ConsoleSnapshot['load'] }) {
   const [entry, setEntry] = useState('');
+  const [target, setTarget] = useState('');
   const [count, setCount] = useState(String(LOAD_DEFAULTS.count));
   const [rate, setRate] = useState(String(LOAD_DEFAULTS.ratePerSecond));
   const [sending, setSending] = useState(false);
@@ -17,6 +19,9 @@ export function LoadControls({ load }: { load: ConsoleSnapshot['load'] }) {
   // The first entry until the learner picks one, and again if the picked one leaves at a step change.
   const chosen = load.entries.some((e) => e.name === entry) ? entry : (load.entries[0]?.name ?? '');
   const running = sending || load.burst?.running === true;
+  const targets = load.entries.find((e) => e.name === chosen)?.targets ?? [];
+  const chosenTarget = targets.includes(target) ? target : (targets[0] ?? '');
+  const isExec = load.entries.find((e) => e.name === chosen)?.kind === 'exec';
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -24,7 +29,7 @@ export function LoadControls({ load }: { load: ConsoleSnapshot['load'] }) {
     setSending(true);
     setRefusal(null);
     // Numbers go as typed (Number('') is 0): the run's answer names what is wrong with them.
-    const body = JSON.stringify({ entry: chosen, count: Number(count), ratePerSecond: Number(rate) });
+    const body = JSON.stringify({ entry: chosen, count: Number(count), ratePerSecond: Number(rate), ...(isExec ? { target: chosenTarget } : {}) });
     void fetch('/v1/console/load', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
       .then(async (res) => {
         if (res.status !== 202) {
@@ -37,7 +42,7 @@ export function LoadControls({ load }: { load: ConsoleSnapshot['load'] }) {
       .finally(() => setSending(false));
   };
 
-  if (load.entries.length === 0) return <p className="hint">No load-balancer entry at this step to send load through.</p>;
+  if (load.entries.length === 0) return <p className="hint">No entry at this step to send load through.</p>;
   return (
     <form className="load" onSubmit={submit} aria-label="Send load">
       <label>
@@ -45,11 +50,23 @@ export function LoadControls({ load }: { load: ConsoleSnapshot['load'] }) {
         <select value={chosen} onChange={(e) => setEntry(e.target.value)} data-testid="load-entry">
           {load.entries.map((e) => (
             <option key={e.name} value={e.name}>
-              {e.name}
+              {e.kind === 'exec' ? `${e.name} (pod's sidecar)` : e.name}
             </option>
           ))}
         </select>
       </label>
+      {isExec && (
+        <label>
+          to{' '}
+          <select value={chosenTarget} onChange={(e) => setTarget(e.target.value)} data-testid="load-target">
+            {targets.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
       <label>
         Requests{' '}
         <input type="number" min={LOAD_LIMITS.count.min} max={LOAD_LIMITS.count.max} step={1} value={count} onChange={(e) => setCount(e.target.value)} data-testid="load-count" />

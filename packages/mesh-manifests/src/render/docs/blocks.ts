@@ -6,10 +6,16 @@
  *     <!-- generated:<type> key=value … -->
  *     …rewritten on every `pnpm mesh render`…
  *     <!-- /generated -->
+ *
+ * The same markdown machinery renders both languages' guides (docs/walkthroughs/ and
+ * docs/walkthroughs/ja/). Blocks that carry prose from the definition (`TRANSLATED_BLOCKS`) are
+ * rendered in the guide's language, with the same commands; every other block is data, commands or
+ * output and comes out byte for byte the same in both.
  */
 import type { ObjectMeta } from '../../model/appmesh.js';
 import { isOurApp } from '../../model/components.js';
 import { ofKind, stateAt, stepIndex } from '../../model/state.js';
+import type { Language } from '../../model/text.js';
 import type { Citation, Resource, Walkthrough } from '../../model/walkthrough.js';
 import { CLOUDWATCH_AGENT_ACCOUNT, CLOUDWATCH_AGENT_NAMESPACE, CLOUDWATCH_AGENT_POLICY, cloudWatchAgentRoleName, usesCloudWatchAgent } from '../eks/cloudwatch-agent.js';
 import { mainContainerName } from '../eks/deployment.js';
@@ -20,6 +26,7 @@ import { TARGET_DOC_BLOCKS } from './targets.js';
 import { yamlFile } from '../yaml.js';
 import { checkCommand, checkMarkdown, entryOf, entrySetup } from './commands.js';
 import { localBlock } from './local.js';
+import { stepSummary, stepTitle } from './prose.js';
 
 const BLOCK = /<!-- generated:([a-z-]+)((?:\s+[a-zA-Z]+=[^\s>]+)*)\s*-->\n([\s\S]*?)<!-- \/generated -->/g;
 
@@ -54,50 +61,65 @@ function objectBlock(walkthrough: Walkthrough, attrs: Attributes): string {
   return '```yaml\n' + yaml + '```\n';
 }
 
-function checksBlock(walkthrough: Walkthrough, attrs: Attributes): string {
+function checksBlock(walkthrough: Walkthrough, attrs: Attributes, lang: Language): string {
   const first = walkthrough.steps[0]!.name;
   const checks = attrs.step ? walkthrough.checks.filter((c) => (c.step ?? first) === attrs.step) : walkthrough.checks;
   if (!checks.length) throw new Error(`no checks${attrs.step ? ` at step ${attrs.step}` : ''}`);
   const setups = [...new Set(checks.map((c) => entrySetup(walkthrough, entryOf(walkthrough, c.request.entry))).filter((s): s is string => !!s))];
   const parts: string[] = [];
   if (setups.length) parts.push('```sh\n' + setups.join('\n') + '\n```\n');
-  for (const check of checks) parts.push(checkMarkdown(check, checkCommand(walkthrough, check)));
+  for (const check of checks) parts.push(checkMarkdown(check, checkCommand(walkthrough, check), lang));
   return parts.join('\n');
 }
 
-function correctionsBlock(walkthrough: Walkthrough): string {
-  return walkthrough.corrections.map((c) => `- **In the original:** ${c.original}\n  **Here:** ${c.correction}`).join('\n') + '\n';
+const CORRECTION_LABELS: Record<Language, { original: string; here: string }> = {
+  en: { original: 'In the original:', here: 'Here:' },
+  ja: { original: '原典では:', here: 'ここでは:' },
+};
+
+function correctionsBlock(walkthrough: Walkthrough, _attrs: Attributes, lang: Language): string {
+  const label = CORRECTION_LABELS[lang];
+  return walkthrough.corrections.map((c) => `- **${label.original}** ${c.original[lang]}\n  **${label.here}** ${c.correction[lang]}`).join('\n') + '\n';
 }
 
 /**
  * One citation: the title linked to its address, then who, where and when. Brackets in a title
  * are escaped: `[AWS Black Belt Online Seminar] …` would otherwise end the link text early.
  */
-function citation(c: Citation): string {
-  const title = c.url ? `[${c.title.replace(/[[\]]/g, '\\$&')}](${c.url})` : `“${c.title}”`;
+function citation(c: Citation, lang: Language): string {
+  const title = c.url ? `[${c.title.replace(/[[\]]/g, '\\$&')}](${c.url})` : lang === 'ja' ? `「${c.title}」` : `“${c.title}”`;
   const where = [c.site, c.date].filter(Boolean).join(', ');
-  return `${title} — ${c.author ? `${c.author}; ` : ''}${where}${c.url ? '' : ' (no address recorded)'}`;
+  const noAddress = lang === 'ja' ? '（アドレスは記録されていません）' : ' (no address recorded)';
+  return `${title} — ${c.author ? `${c.author}; ` : ''}${where}${c.url ? '' : noAddress}`;
 }
 
+/** The lead-in words of the source block; the citations themselves are as published, in their own language. */
+const SOURCE_LABELS: Record<Language, { original: string; related: string; end: string }> = {
+  en: { original: '**The original:**', related: 'It draws on:', end: '.' },
+  ja: { original: '**原典:**', related: 'あわせて参照している資料:', end: '' },
+};
+
 /** The original the walkthrough follows, so a reader can check every "In the original" below. */
-function sourceBlock(walkthrough: Walkthrough): string {
+function sourceBlock(walkthrough: Walkthrough, _attrs: Attributes, lang: Language): string {
   const { related, ...original } = walkthrough.source;
-  const lines = [`**The original:** ${citation(original)}.`];
-  if (related?.length) lines.push('', 'It draws on:', '', ...related.map((c) => `- ${citation(c)}`));
+  const label = SOURCE_LABELS[lang];
+  const lines = [`${label.original} ${citation(original, lang)}${label.end}`];
+  if (related?.length) lines.push('', label.related, '', ...related.map((c) => `- ${citation(c, lang)}`));
   return lines.join('\n') + '\n';
 }
 
-function teachesBlock(walkthrough: Walkthrough): string {
-  return walkthrough.teaches.map((t) => `- ${t}`).join('\n') + '\n';
+function teachesBlock(walkthrough: Walkthrough, _attrs: Attributes, lang: Language): string {
+  return walkthrough.teaches.map((t) => `- ${t[lang]}`).join('\n') + '\n';
 }
 
-function stepsBlock(walkthrough: Walkthrough, attrs: Attributes): string {
+function stepsBlock(walkthrough: Walkthrough, attrs: Attributes, lang: Language): string {
   const cluster = walkthrough.clusters.find((c) => !attrs.cluster || c.name === attrs.cluster)!;
   return (
     walkthrough.steps
       .map((step, i) => {
-        const apply = walkthrough.platform === 'eks' ? ` Apply: \`kubectl apply -k ${stepFolder(walkthrough, cluster, i)}\`.` : '';
-        return `${i + 1}. **${step.title}** (\`${step.name}\`): ${step.summary}${apply}`;
+        const command = `\`kubectl apply -k ${stepFolder(walkthrough, cluster, i)}\``;
+        const apply = walkthrough.platform !== 'eks' ? '' : lang === 'ja' ? `適用: ${command}` : ` Apply: ${command}.`;
+        return `${i + 1}. **${stepTitle(step, lang)}** (\`${step.name}\`): ${stepSummary(step, lang)}${apply}`;
       })
       .join('\n') + '\n'
   );
@@ -180,7 +202,9 @@ function execHint(walkthrough: Walkthrough, attrs: Attributes): string {
   return '```sh\n' + `kubectl -n ${entry.workload.namespace} exec -it deploy/${entry.workload.name} -c ${mainContainerName(workload)} -- sh` + '\n```\n';
 }
 
-const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> = {
+type Renderer = (w: Walkthrough, attrs: Attributes, lang: Language) => string;
+
+const RENDERERS: Record<string, Renderer> = {
   object: objectBlock,
   checks: checksBlock,
   corrections: correctionsBlock,
@@ -197,8 +221,16 @@ const RENDERERS: Record<string, (w: Walkthrough, attrs: Attributes) => string> =
 
 export const DOC_BLOCK_TYPES = Object.keys(RENDERERS);
 
+/**
+ * The blocks that print the definition's prose and so differ between the languages (their commands
+ * and code do not). The target sections, the ECS blocks and the migration reports are not among
+ * them: they are install procedures, commands and the report `pnpm mesh migrate` prints, rendered
+ * once, in English, into both guides.
+ */
+export const TRANSLATED_BLOCKS: ReadonlySet<string> = new Set(['checks', 'corrections', 'teaches', 'source', 'steps', 'local']);
+
 /** The guide with every generated block rewritten from the definition. */
-export function renderDocBlocks(markdown: string, walkthrough: Walkthrough, file: string): string {
+export function renderDocBlocks(markdown: string, walkthrough: Walkthrough, file: string, lang: Language = 'en'): string {
   let count = 0;
   const result = markdown.replace(BLOCK, (whole, type: string, attrText: string, _body: string, offset: number) => {
     count++;
@@ -215,7 +247,7 @@ export function renderDocBlocks(markdown: string, walkthrough: Walkthrough, file
     }
     let body: string;
     try {
-      body = render(walkthrough, attrs);
+      body = render(walkthrough, attrs, TRANSLATED_BLOCKS.has(type) ? lang : 'en');
     } catch (error) {
       throw new DocBlockError(file, line, (error as Error).message);
     }

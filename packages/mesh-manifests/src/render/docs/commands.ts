@@ -5,10 +5,12 @@
 import type { Check, Entry, ExpectedResponse } from '../../model/checks.js';
 import { describeBody } from '../../model/checks.js';
 import { stateAt } from '../../model/state.js';
+import type { Language } from '../../model/text.js';
 import type { Walkthrough } from '../../model/walkthrough.js';
 import type { Workload } from '../../model/workload.js';
 import { ecsAdminCommand, ecsEntrySetup } from '../ecs/docs.js';
 import { mainContainerName } from '../eks/deployment.js';
+import { checkTitle, responseLabel } from './prose.js';
 
 /** Shell-quotes what needs it; URLs and paths stay bare, as a person would type them. */
 export function quote(text: string): string {
@@ -84,43 +86,76 @@ export function checkCommand(walkthrough: Walkthrough, check: Check, request: (w
   }
 }
 
-/** The label is the guide's wording; an exact JSON body is shown as well, since that is what the terminal prints. */
-function response(r: ExpectedResponse): string {
+/**
+ * The label is the guide's wording; an exact JSON body is shown as well, since that is what the
+ * terminal prints. Whether to show it is decided on the English label in both languages, so both
+ * guides show the same bodies.
+ */
+function response(r: ExpectedResponse, lang: Language): string {
   const exact = r.body && ('json' in r.body || ('equals' in r.body && !r.label.includes(r.body.equals)));
-  return exact ? `${r.label}: \`${describeBody(r.body!)}\`` : r.label;
+  const body = r.body && 'equals' in r.body && r.body.equals === '' && lang === 'ja' ? '（空の本文）' : r.body ? describeBody(r.body) : '';
+  return exact ? `${responseLabel(r, lang)}: \`${body}\`` : responseLabel(r, lang);
+}
+
+function percentages(outcomes: readonly { weight: number }[]): string[] {
+  const total = outcomes.reduce((sum, o) => sum + o.weight, 0);
+  return outcomes.map((o) => `${((100 * o.weight) / total).toFixed(1).replace(/\.0$/, '')}%`);
 }
 
 /** What the learner should see, in words. */
-export function expectedText(check: Check): string {
+export function expectedText(check: Check, lang: Language = 'en'): string {
   const e = check.expect;
+  const say = (r: ExpectedResponse) => response(r, lang);
+  if (lang === 'ja') {
+    switch (e.kind) {
+      case 'always':
+        return `どの応答も ${say(e.response)}。`;
+      case 'oneOf':
+        return `応答はそれぞれ次のいずれかです: ${e.responses.map(say).join('、')}。`;
+      case 'distribution': {
+        const shares = percentages(e.outcomes);
+        return `およそ ${e.outcomes.map((o, i) => `${shares[i]} が ${say(o)}`).join('、')}（重み ${e.outcomes.map((o) => o.weight).join(':')}）。`;
+      }
+      case 'sequence':
+        return e.responses.map((r, i) => `${i + 1}. ${say(r)}`).join('\n');
+      case 'trace':
+        return `ホップごとに 1 つずつスパンを持つトレースが 1 本: ${e.hops.join(' → ')}（AWS X-Ray コンソール、またはローカルメッシュのトレース表示で見られます）。`;
+    }
+  }
   switch (e.kind) {
     case 'always':
-      return `Every answer: ${response(e.response)}.`;
+      return `Every answer: ${say(e.response)}.`;
     case 'oneOf':
-      return `Each answer is one of: ${e.responses.map(response).join('; ')}.`;
+      return `Each answer is one of: ${e.responses.map(say).join('; ')}.`;
     case 'distribution': {
-      const total = e.outcomes.reduce((sum, o) => sum + o.weight, 0);
-      return `About ${e.outcomes.map((o) => `${((100 * o.weight) / total).toFixed(1).replace(/\.0$/, '')}% ${response(o)}`).join(', ')} (weights ${e.outcomes.map((o) => o.weight).join(':')}).`;
+      const shares = percentages(e.outcomes);
+      return `About ${e.outcomes.map((o, i) => `${shares[i]} ${say(o)}`).join(', ')} (weights ${e.outcomes.map((o) => o.weight).join(':')}).`;
     }
     case 'sequence':
-      return e.responses.map((r, i) => `${i + 1}. ${response(r)}`).join('\n');
+      return e.responses.map((r, i) => `${i + 1}. ${say(r)}`).join('\n');
     case 'trace':
       return `One trace with a span per hop: ${e.hops.join(' → ')} (in the AWS X-Ray console, or the local mesh’s trace view).`;
   }
 }
 
-/** A check as the guides print it: title, command, what to expect and why. */
-export function checkMarkdown(check: Check, command: string): string {
-  const expected = expectedText(check);
+/** The word before what to expect, which a target's section qualifies when its answer differs. */
+export const EXPECTED: Record<Language, string> = { en: 'Expected:', ja: '期待される結果:' };
+
+/**
+ * A check as the guides print it: title, command, what to expect and why. `explain` defaults to
+ * the check's own; a target's section passes its note on how the target differs instead.
+ */
+export function checkMarkdown(check: Check, command: string, lang: Language = 'en', explain: string | undefined = check.explain?.[lang]): string {
+  const expected = expectedText(check, lang);
   return [
-    `**${check.title}**`,
+    `**${checkTitle(check, lang)}**`,
     '',
     '```sh',
     command,
     '```',
     '',
-    `Expected: ${expected.includes('\n') ? `\n\n${expected}` : expected}`,
-    ...(check.explain ? ['', `> ${check.explain}`] : []),
+    `${EXPECTED[lang]} ${expected.includes('\n') ? `\n\n${expected}` : expected}`,
+    ...(explain ? ['', `> ${explain}`] : []),
     '',
   ].join('\n');
 }

@@ -9,9 +9,11 @@
 import type { BodyMatch, Check, Entry } from '../../model/checks.js';
 import { localEntryPort } from '../../model/local.js';
 import { checksAt, stateAt, stepIndex } from '../../model/state.js';
+import type { Language } from '../../model/text.js';
 import type { Step, Walkthrough } from '../../model/walkthrough.js';
 import { walkthroughs } from '../../walkthroughs/index.js';
 import { checkCommand, checkMarkdown, entryOf, quote } from './commands.js';
+import { checkTitle, entryTitle, stepSummary, stepTitle } from './prose.js';
 
 type Attributes = Record<string, string>;
 
@@ -94,66 +96,91 @@ function entryFirstStep(walkthrough: Walkthrough, entry: Entry): Step {
   return first;
 }
 
-function entriesTable(walkthrough: Walkthrough): string {
+/** The block's own sentences; the commands between them are the same in every language. */
+const WORDS = {
+  en: {
+    entriesHeader: '| Entry | On AWS | Locally |',
+    since: (step: string) => ` (from step \`${step}\`)`,
+    viaSidecar: (workload: string) => `the request leaves through ${workload}’s sidecar, as from inside the pod`,
+    stepHeading: (n: number, title: string, name: string) => `### Step ${n}: ${title} (\`${name}\`)`,
+    stillTrue: (titles: string[]) => `Still true from the previous step: ${titles.map((t) => `*${t}*`).join('; ')}.`,
+    nothingNew: 'Nothing new to check at this step.',
+    fromRoot:
+      'From the repository root (the first run builds the apps and the local mesh, which takes a minute or two; later commands reuse that build unless the sources changed):',
+    startsAt: (first: string, last: string) =>
+      `\`--step ${first}\` starts at the first step, so you can walk through the others; without it the mesh starts at the last step, \`${last}\`.`,
+    foreground: (name: string) =>
+      `It runs in the foreground until Ctrl-C; use a second terminal for the commands below. Once every proxy is ready it prints a table of URLs (every proxy’s Envoy admin URL among them) and, last, one JSON line with the same; \`pnpm walkthrough status ${name}\` prints it again. The entries are on fixed ports:`,
+  },
+  ja: {
+    entriesHeader: '| エントリー | AWS では | ローカルでは |',
+    since: (step: string) => `（ステップ \`${step}\` 以降）`,
+    viaSidecar: (workload: string) => `リクエストは Pod の中から送ったときと同じく ${workload} のサイドカーを通って出ていきます`,
+    stepHeading: (n: number, title: string, name: string) => `### ステップ ${n}: ${title} (\`${name}\`)`,
+    stillTrue: (titles: string[]) => `前のステップから引き続き成り立つもの: ${titles.map((t) => `*${t}*`).join('、')}。`,
+    nothingNew: 'このステップで新たに確認することはありません。',
+    fromRoot: 'リポジトリのルートで次を実行します（初回はアプリとローカルメッシュをビルドするので 1〜2 分かかります。以降はソースを変えない限り、そのビルドを使い回します）:',
+    startsAt: (first: string, last: string) =>
+      `\`--step ${first}\` を付けると最初のステップから始まり、残りのステップを順にたどれます。付けなければメッシュは最後のステップ \`${last}\` から始まります。`,
+    foreground: (name: string) =>
+      `Ctrl-C で止めるまでフォアグラウンドで動くので、以下のコマンドは別のターミナルで実行してください。すべてのプロキシの準備ができると URL の表（各プロキシの Envoy 管理 URL を含みます）を表示し、最後に同じ内容を JSON 1 行で出力します。\`pnpm walkthrough status ${name}\` でもう一度表示できます。エントリーは固定のポートで待ち受けます:`,
+  },
+} satisfies Record<Language, unknown>;
+
+function entriesTable(walkthrough: Walkthrough, lang: Language): string {
+  const words = WORDS[lang];
   const rows = walkthrough.entries.map((entry) => {
     const url = localEntryUrl(walkthrough, entry);
     const from = entryFirstStep(walkthrough, entry);
-    const since = from === walkthrough.steps[0] ? '' : ` (from step \`${from.name}\`)`;
+    const since = from === walkthrough.steps[0] ? '' : words.since(from.name);
     const local =
       entry.kind === 'exec'
-        ? `\`curl -x ${url} <url>\`: the request leaves through ${entry.workload.name}’s sidecar, as from inside the pod`
+        ? `\`curl -x ${url} <url>\`: ${words.viaSidecar(entry.workload.name)}`
         : entry.kind === 'envoy-admin'
           ? `\`${url}\` (\`/stats\`, \`/clusters\`, \`/config_dump\`, …)`
           : `\`${url}\``;
-    return `| \`${entry.name}\` | ${entry.title} | ${local}${since} |`;
+    return `| \`${entry.name}\` | ${entryTitle(entry, lang)} | ${local}${since} |`;
   });
-  return ['| Entry | On AWS | Locally |', '|---|---|---|', ...rows].join('\n') + '\n';
+  return [words.entriesHeader, '|---|---|---|', ...rows].join('\n') + '\n';
 }
 
 /** One step: the command that moves the running mesh there, its new checks, and those that still hold. */
-function stepSection(walkthrough: Walkthrough, step: Step, heading: boolean): string {
+function stepSection(walkthrough: Walkthrough, step: Step, heading: boolean, lang: Language): string {
+  const words = WORDS[lang];
   const at = stepIndex(walkthrough, step.name);
   const checks = checksAt(walkthrough, step.name);
   const before = at > 0 ? new Set(checksAt(walkthrough, walkthrough.steps[at - 1]!.name).map((c) => c.name)) : new Set<string>();
   const fresh = checks.filter((c) => !before.has(c.name));
   const still = checks.filter((c) => before.has(c.name));
   const parts: string[] = [];
-  if (heading) parts.push(`### Step ${at + 1}: ${step.title} (\`${step.name}\`)\n\n${step.summary}\n`);
+  if (heading) parts.push(`${words.stepHeading(at + 1, stepTitle(step, lang), step.name)}\n\n${stepSummary(step, lang)}\n`);
   if (at > 0) parts.push('```sh\n' + `pnpm walkthrough step ${walkthrough.name} ${step.name}` + '\n```\n');
-  for (const check of fresh) parts.push(checkMarkdown(check, localCheckCommand(walkthrough, check)));
-  if (still.length) parts.push(`Still true from the previous step: ${still.map((c) => `*${c.title}*`).join('; ')}.\n`);
-  if (!checks.length) parts.push('Nothing new to check at this step.\n');
+  for (const check of fresh) parts.push(checkMarkdown(check, localCheckCommand(walkthrough, check), lang));
+  if (still.length) parts.push(`${words.stillTrue(still.map((c) => checkTitle(c, lang)))}\n`);
+  if (!checks.length) parts.push(`${words.nothingNew}\n`);
   return parts.join('\n');
 }
 
-function startSection(walkthrough: Walkthrough): string {
+function startSection(walkthrough: Walkthrough, lang: Language): string {
+  const words = WORDS[lang];
   const steps = walkthrough.steps;
   const first = steps[0]!;
   const command = steps.length > 1 ? `pnpm walkthrough up ${walkthrough.name} --step ${first.name}` : `pnpm walkthrough up ${walkthrough.name}`;
   const parts = [
-    'From the repository root (the first run builds the apps and the local mesh, which takes a minute or two; later commands reuse that build unless the sources changed):',
+    words.fromRoot,
     '',
     '```sh\n' + command + '\n```',
     '',
   ];
   if (steps.length > 1) {
-    parts.push(
-      `\`--step ${first.name}\` starts at the first step, so you can walk through the others; without it the mesh starts at the last step, \`${steps.at(-1)!.name}\`.`,
-      '',
-    );
+    parts.push(words.startsAt(first.name, steps.at(-1)!.name), '');
   }
-  parts.push(
-    'It runs in the foreground until Ctrl-C; use a second terminal for the commands below. Once every proxy is ready it prints a table of URLs (every proxy’s Envoy admin URL among them) and, last, one JSON line with the same; `pnpm walkthrough status ' +
-      walkthrough.name +
-      '` prints it again. The entries are on fixed ports:',
-    '',
-    entriesTable(walkthrough),
-  );
+  parts.push(words.foreground(walkthrough.name), '', entriesTable(walkthrough, lang));
   return parts.join('\n');
 }
 
-export function localBlock(walkthrough: Walkthrough, attrs: Attributes): string {
+export function localBlock(walkthrough: Walkthrough, attrs: Attributes, lang: Language = 'en'): string {
   const steps = walkthrough.steps;
-  if (attrs.step) return stepSection(walkthrough, steps[stepIndex(walkthrough, attrs.step)]!, false);
-  return [startSection(walkthrough), ...steps.map((step) => stepSection(walkthrough, step, steps.length > 1))].join('\n');
+  if (attrs.step) return stepSection(walkthrough, steps[stepIndex(walkthrough, attrs.step)]!, false, lang);
+  return [startSection(walkthrough, lang), ...steps.map((step) => stepSection(walkthrough, step, steps.length > 1, lang))].join('\n');
 }

@@ -4,7 +4,7 @@
  * expect on that target (predicted from the rendered files, see migrate/checks.ts), the clean-up
  * (one `kubectl delete -k` per folder, newest first), and the migration report.
  *
- *   <!-- generated:target target=istio|lattice|service-connect -->
+ *   <!-- generated:target target=istio|lattice|service-connect -->  (Istio and Lattice: with the local run of their files)
  *   <!-- generated:cleanup -->        App Mesh on EKS: one delete per folder, newest first
  */
 import { targetChecks, type TargetCheck } from '../../migrate/checks.js';
@@ -20,6 +20,7 @@ import { isTarget, LIVE_TARGETS, liveTargetsOf, targetFolder, targetRoot, TARGET
 import { generatedHeader, type RenderedFile } from '../files.js';
 import { serviceConnectDeployCommand, serviceConnectStacks, TLS_PARAMETER } from '../service-connect/index.js';
 import { checkCommand, checkMarkdown } from './commands.js';
+import { localTargetBlock } from './local-targets.js';
 import { accountNote, contextFlag, contextNote, deleteLines, EXTERNAL_DNS_CHART_VERSION, istioCommands, KUBERNETES, latticeCommands, serviceConnectCommands, stacksInOrder, targetCommands } from './target-commands.js';
 
 type Attributes = Record<string, string>;
@@ -44,7 +45,7 @@ function checksMarkdown(checks: readonly TargetCheck[], walkthrough: Walkthrough
     // App Mesh's own explanation names App Mesh's objects: a target's check says only how it differs.
     const { explain: _appMesh, ...check } = c.expect ? { ...c.check, expect: c.expect } : c.check;
     const command = checkCommand(walkthrough, check, () => c.command!);
-    const text = checkMarkdown({ ...check, ...(c.note ? { explain: c.note } : {}) }, command);
+    const text = checkMarkdown(check, command, 'en', c.note);
     parts.push(c.status === 'differs' ? text.replace(/^Expected:/m, 'Expected (differs from App Mesh):') : text);
   }
   return parts.join('\n');
@@ -70,6 +71,23 @@ function stepsMarkdown(walkthrough: Walkthrough, target: 'istio' | 'lattice', ch
   return parts.join('\n');
 }
 
+/**
+ * No cluster needed: the local mesh runs these very files (`--target`), with the same checks.
+ * The verdicts below are what `check` prints when the files behave as the migration report says;
+ * the local mesh's end-to-end tests hold a real run to them.
+ */
+function localRunMarkdown(walkthrough: Walkthrough, target: 'istio' | 'lattice'): string {
+  const title = target === 'istio' ? 'Istio' : 'Lattice';
+  const how =
+    target === 'istio'
+      ? 'a sidecar beside every injected pod and the ingress gateway, configured from the VirtualServices, DestinationRules, Sidecars and Telemetry above (mutual TLS between sidecars is not reproduced: they talk plain text on loopback, which PERMISSIVE accepts)'
+      : 'beside every pod a proxy standing for its path into the VPC: the Lattice services of the service networks its cluster is associated with, by their names, with the rules, weights, target-group health checks and auth policies above, as the controller accepts them';
+  return [
+    `**Run it locally on ${title}.** No cluster needed: the local mesh reads the files above (what \`kubectl apply -k\` would send) and runs them through its proxies — ${how}. The same checks run at every step; a check ${title} cannot carry is *expected to differ*, with the reason, and shows what happens instead.\n`,
+    localTargetBlock(walkthrough, target),
+  ].join('\n');
+}
+
 function istioSection(walkthrough: Walkthrough): string {
   const report = migrationReport(walkthrough, 'istio');
   const checks = targetChecks(walkthrough, 'istio', report);
@@ -86,6 +104,7 @@ function istioSection(walkthrough: Walkthrough): string {
     stepsMarkdown(walkthrough, 'istio', checks),
     '**Clean up.** Newest folder first, one `kubectl delete -k` each:\n',
     sh(commands.clean),
+    localRunMarkdown(walkthrough, 'istio'),
     '**What the migration keeps.**\n',
     formatReportMarkdown(report, walkthrough),
   ].join('\n');
@@ -106,6 +125,7 @@ function latticeSection(walkthrough: Walkthrough): string {
     stepsMarkdown(walkthrough, 'lattice', checks),
     '**Clean up.** Newest folder first, one `kubectl delete -k` each (the controller then deletes the Lattice services and the service network it made):\n',
     sh(commands.clean),
+    localRunMarkdown(walkthrough, 'lattice'),
     '**What the migration keeps.**\n',
     formatReportMarkdown(report, walkthrough),
   ].join('\n');

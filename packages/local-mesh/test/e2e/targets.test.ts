@@ -1,0 +1,112 @@
+/**
+ * Every EKS walkthrough run from its rendered Istio and Lattice files, step by step, through real
+ * processes: each check passes as on App Mesh, or — where the migration report says the target
+ * cannot carry it — is expected to differ and shows what the target answers instead. A copy of
+ * the rendered files with other weights shows the run follows the files, not the App Mesh model.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findRepoRoot } from '@amw/dev-stack';
+import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
+import { checksAt, getWalkthrough, liveTargetsOf, migrationReport, walkthroughs, type Check } from '@amw/mesh-manifests';
+import { planTargetCheck } from '../../src/checks/target-checks.js';
+import { LOCAL_TARGETS } from '../../src/targets/rendered-files.js';
+import { startWalkthrough, type Started } from './harness.js';
+import { openProjectorPage, saveScreenshot, scrollSize } from './projector-page.js';
+
+const chromium = chromiumForTests();
+
+const postgres = await postgresForTests('localmesh_targets');
+const redis = await redisForTests();
+
+afterAll(async () => {
+  await postgres?.drop();
+  await redis?.release();
+});
+
+const cases = walkthroughs.flatMap((w) => LOCAL_TARGETS.filter((t) => (liveTargetsOf(w) as string[]).includes(t)).map((t) => [`${w.name} on ${t}`, w, t] as const));
+
+function clientEntryOf(started: Started, known: readonly string[]): string | undefined {
+  return Object.keys(started.run.urls.entries).find((name) => !known.includes(name)) ?? (started.run.urls.entries.client ? 'client' : undefined);
+}
+
+describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target) => {
+  let started: Started;
+  const report = migrationReport(walkthrough, target);
+  beforeAll(async () => {
+    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, walkthrough.steps[0]!.name, { name: target });
+  }, 180_000);
+  afterAll(async () => {
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+  }, 60_000);
+
+  for (const [index, step] of walkthrough.steps.entries()) {
+    const checks = checksAt(walkthrough, step.name);
+    it(`step ${step.name}: ${checks.length ? checks.map((c) => c.name).join(', ') : 'no checks'}`, async () => {
+      if (index > 0) await started.run.applyStep(step.name);
+      expect(started.run.step).toBe(step.name);
+      expect(started.run.target).toBe(target);
+      const client = clientEntryOf(started, walkthrough.entries.map((e) => e.name));
+      for (const check of checks) {
+        const plan = planTargetCheck(walkthrough, target, step.name, check, report, client);
+        if (!plan.run) {
+          expect(plan.expectation, `${check.name} cannot be made on ${target}`).toBe('differs');
+          expect(plan.note, `${check.name}: why it differs`).toBeTruthy();
+          continue;
+        }
+        const outcome = await started.client.run(plan.run);
+        expect(outcome.ok, `${check.name} (${check.title}) on ${target}, ${plan.expectation}${plan.note ? ` (${plan.note})` : ''}:\n  ${outcome.lines.join('\n  ')}`).toBe(true);
+      }
+    }, 180_000);
+  }
+
+  // One walkthrough per target is enough to show the console says what the run is made of.
+  if (walkthrough.name === 'mesh-basics') it.runIf(chromium)('the console says the run comes from the rendered files, at 1280×720 without scrolling', async () => {
+    const { browser, page, errors } = await openProjectorPage(chromium!);
+    try {
+      await page.goto(started.run.consoleUrl);
+      const note = page.getByTestId('target-note');
+      await expect.poll(() => note.textContent(), { timeout: 15_000 }).toContain(`k8s/mesh-basics/${target}`);
+      expect(await note.textContent()).toContain(target === 'istio' ? 'rendered Istio files' : 'rendered Gateway API (VPC Lattice) files');
+      expect(await scrollSize(page)).toEqual([1280, 720]);
+      await saveScreenshot(page, `mesh-console-${target}`);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
+
+describe.runIf(postgres && redis)('the local run follows the rendered files', () => {
+  const walkthrough = getWalkthrough('dj-kong-ingress');
+  let root: string;
+  let started: Started | undefined;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'amw-rendered-'));
+    const folder = `k8s/${walkthrough.name}/istio`;
+    await cp(join(findRepoRoot(), folder), join(root, folder), { recursive: true });
+    // The canary step's jazz split, 95:5 in the definition, becomes 50:50 in the copy only.
+    const file = join(root, folder, 'steps/1-canary/virtual-services.yaml');
+    const text = await readFile(file, 'utf8');
+    const edited = text.replace(/weight: 95\b/g, 'weight: 50').replace(/weight: 5\b/g, 'weight: 50');
+    expect(edited, 'the canary file holds the 95:5 weights').not.toBe(text);
+    await writeFile(file, edited);
+  });
+  afterAll(async () => {
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+    await rm(root, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a 95:5 canary edited to 50:50 in a copy of the Istio files splits 50:50', async () => {
+    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, 'canary', { name: 'istio', renderedRoot: root });
+    const canary = checksAt(walkthrough, 'canary').find((c) => c.expect.kind === 'distribution')!;
+    if (canary.expect.kind !== 'distribution') throw new Error('the canary check is a distribution');
+    const fifty: Check = { ...canary, expect: { ...canary.expect, outcomes: canary.expect.outcomes.map((o) => ({ ...o, weight: 1 })) } };
+    const outcome = await started.client.run(fifty);
+    expect(outcome.ok, outcome.lines.join('\n')).toBe(true);
+    // And the definition's 95:5 is what it does not do.
+    expect((await started.client.run(canary)).ok).toBe(false);
+  }, 180_000);
+});
