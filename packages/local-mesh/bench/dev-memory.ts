@@ -25,11 +25,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localEntryPort, walkthroughs } from '@amw/mesh-manifests';
+import { walkthroughs } from '@amw/mesh-manifests';
+import { checkPortsFree } from './entry-ports.js';
 import { commandLineOf, environmentOf, memoryOf, processTree, stillRunning, type Memory, type ProcessId } from './processes.js';
 import { SettingError, setting } from './settings.js';
 import { fixed, megabytes, table } from './stats.js';
@@ -73,23 +73,6 @@ function sample(root: number): Sample {
     }
   });
   return { processes, pss: processes.reduce((sum, p) => sum + p.memory.pss, 0) };
-}
-
-/** The fixed entry ports of every walkthrough must be free: a `pnpm dev` already running would hold them. */
-async function checkPortsFree(): Promise<void> {
-  for (const [position, walkthrough] of walkthroughs.entries()) {
-    for (const entry of walkthrough.entries) {
-      const port = localEntryPort(walkthrough, position, entry.name);
-      const server = createServer();
-      const taken = await new Promise<boolean>((resolveTaken) => {
-        server.once('error', () => resolveTaken(true));
-        server.listen(port, '127.0.0.1', () => server.close(() => resolveTaken(false)));
-      });
-      if (taken) {
-        throw new SettingError(`port ${port} (${walkthrough.name}, entry ${entry.name}) is in use: is \`pnpm dev\` or \`pnpm walkthrough up\` running? Stop it first`);
-      }
-    }
-  }
 }
 
 /** Resolves with the seconds it took once every walkthrough printed its ready line; rejects if the CLI exits first. */

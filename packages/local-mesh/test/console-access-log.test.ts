@@ -1,10 +1,12 @@
 /**
  * The access-log tail a proxy's admin port serves the console (`GET /access_log`): lines in
- * Envoy's and Kong's formats kept and counted, anything else the process prints ignored, query
+ * Envoy's and Kong's formats kept and counted as the sinks write them (not whatever else reaches stdout), query
  * values never shown, and bad requests answered with a JSON error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessLogTail, startAdmin, TAIL_LIMIT } from '../src/proxy/admin.js';
+import { accessLogSink } from '../src/proxy/access-log.js';
+import { AccessLogTail, TAIL_LIMIT } from '../src/proxy/access-log-tail.js';
+import { startAdmin } from '../src/proxy/admin.js';
 import { ProxyRuntime } from '../src/proxy/runtime.js';
 
 const envoy = (status: number, flags = '-', path = '/') => `[2026-01-02T03:04:05.678Z] "GET ${path} HTTP/1.1" ${status} ${flags} 0 5 1 1 "-" "curl/8" "id" "svc-v" "127.0.0.1:9"`;
@@ -48,14 +50,16 @@ describe('GET /access_log on the admin port', () => {
   });
   afterAll(() => close());
 
-  it('answers the tail of what this process wrote to stdout as JSON', async () => {
-    process.stdout.write(`${kong(429, '/dj/metal?apikey=hidden')}\n`);
+  it('answers the tail of what the access log sinks wrote as JSON, not what else went to stdout', async () => {
+    accessLogSink('/dev/stdout')(kong(429, '/dj/metal?apikey=hidden'));
+    process.stdout.write(`${kong(500, '/dj/printed-elsewhere')}\n`);
     const res = await fetch(`${base}/access_log?limit=200`);
     expect(res.headers.get('content-type')).toBe('application/json');
     const body = (await res.json()) as { total: number; byStatus: Record<string, number>; lines: { line: string; status: number }[] };
     const mine = body.lines.filter((l) => l.line.includes('/dj/metal'));
     expect(mine).toEqual([expect.objectContaining({ status: 429, line: expect.stringContaining('/dj/metal?apikey=[redacted]') })]);
     expect(body.byStatus['429']).toBeGreaterThanOrEqual(1);
+    expect(body.lines.some((l) => l.line.includes('/dj/printed-elsewhere'))).toBe(false);
   });
 
   it('refuses a bad limit and other methods with a JSON error', async () => {

@@ -223,7 +223,7 @@ async function startRuns(list: Walkthrough[], options: { step?: string; quiet: b
     say('');
     say(`▸ every walkthrough, its step, health and console: ${overview.url}`);
   }
-  if (options.target) say(`▸ ${runs.length} walkthrough${runs.length === 1 ? '' : 's'} on ${options.target} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
+  say(`▸ ${runs.length} walkthrough${runs.length === 1 ? '' : 's'}${options.target ? ` on ${options.target}` : ''} ready in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
   say('');
   for (const run of runs) say(JSON.stringify(run.readyLine()));
   if (overview) say(JSON.stringify({ overview: overview.url }));

@@ -7,6 +7,7 @@
  *   "%REQ(X-FORWARDED-FOR)%" "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { accessLogTail } from './access-log-tail.js';
 
 export interface HttpAccessEntry {
   startTime: Date;
@@ -58,6 +59,15 @@ const files = new Map<string, WriteStream>();
 
 /** Where a configured access log path writes: stdout/stderr, or an appended file. */
 export function accessLogSink(path: string): AccessLogSink {
+  const write = writerFor(path);
+  // Every line also goes to the tail the admin port serves the console.
+  return (line) => {
+    accessLogTail.record(line);
+    write(line);
+  };
+}
+
+function writerFor(path: string): AccessLogSink {
   if (path === '/dev/stdout') return (line) => void process.stdout.write(line + '\n');
   if (path === '/dev/stderr') return (line) => void process.stderr.write(line + '\n');
   let stream = files.get(path);

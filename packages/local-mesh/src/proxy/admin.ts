@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { accessLogTail, TAIL_LIMIT } from './access-log-tail.js';
 import type { ProxyRuntime } from './runtime.js';
 import type { StatsFilter } from './stats.js';
 
@@ -114,85 +115,13 @@ function configDump(runtime: ProxyRuntime): object {
   }) as object;
 }
 
-/** An access log line as `/access_log` returns it. */
-export interface TailLine {
-  line: string;
-  /** The line's own start time, ms since the epoch. */
-  at: number;
-  status: number;
-  /** Envoy's response flags (`NR`: no route, e.g. an undeclared host under DROP_ALL); none on Kong's lines. */
-  flags: string[];
-}
-
-/** Envoy's default format and Kong's combined format, as `access-log.ts` and the Kong gateway write them. */
-const ENVOY_LINE = /^\[([^\]]+)\] "[^"]*" (\d{1,3}) (\S+) /;
-const KONG_LINE = /^\S+ - - \[([^\]]+)\] "[^"]*" (\d{3}) /;
-/** Query values may carry secrets (Kong's key-auth accepts `?apikey=`): the tail never shows them. */
-const QUERY_VALUE = /([?&][^=&\s"]+=)[^&\s"]*/g;
-export const TAIL_LIMIT = { default: 50, max: 200 } as const;
-
-/**
- * The access log lines this process wrote to its stdout — where App Mesh's `/dev/stdout` access
- * logs and Kong's go, as `kubectl logs` would show them — the newest kept, and every line's status
- * and flags counted since the process started (Kong's 401s and 429s, Envoy's NRs). Other output
- * (the JSON log lines of the process itself) is not an access log line and is not kept.
- */
-export class AccessLogTail {
-  private readonly kept: TailLine[] = [];
-  total = 0;
-  readonly byStatus: Record<string, number> = {};
-  readonly flags: Record<string, number> = {};
-
-  /** Reads one chunk of output: whole lines, as the access log sinks write one line a call. */
-  record(chunk: string): void {
-    for (const raw of chunk.split('\n')) {
-      const envoy = ENVOY_LINE.exec(raw);
-      const kong = envoy ? undefined : KONG_LINE.exec(raw);
-      const match = envoy ?? kong;
-      if (!match) continue;
-      const at = Date.parse(match[1]!);
-      const status = Number(match[2]);
-      const flags = envoy && envoy[3] !== '-' ? envoy[3]!.split(',') : [];
-      this.total++;
-      this.byStatus[String(status)] = (this.byStatus[String(status)] ?? 0) + 1;
-      for (const flag of flags) this.flags[flag] = (this.flags[flag] ?? 0) + 1;
-      this.kept.push({ line: raw.replace(QUERY_VALUE, '$1[redacted]'), at: Number.isNaN(at) ? Date.now() : at, status, flags });
-      if (this.kept.length > TAIL_LIMIT.max) this.kept.shift();
-    }
-  }
-
-  lines(limit: number): TailLine[] {
-    return this.kept.slice(-limit);
-  }
-}
-
-let tail: AccessLogTail | undefined;
-
-/** Taps this process's stdout once (the proxy process writes its access logs there); returns the tail. */
-export function accessLogTail(stream: NodeJS.WriteStream = process.stdout): AccessLogTail {
-  if (tail) return tail;
-  const own = new AccessLogTail();
-  tail = own;
-  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
-    try {
-      if (typeof chunk === 'string') own.record(chunk);
-      else if (chunk instanceof Uint8Array) own.record(Buffer.from(chunk).toString('utf8'));
-    } catch {
-      // Keeping a tail must never stop the output itself.
-    }
-    return write(chunk, ...rest);
-  }) as typeof stream.write;
-  return own;
-}
-
 function accessLogAnswer(url: URL): { status: number; body: object } {
   const raw = url.searchParams.get('limit');
   const limit = raw === null ? TAIL_LIMIT.default : Number(raw);
   if (!Number.isInteger(limit) || limit < 0 || limit > TAIL_LIMIT.max) {
     return { status: 400, body: { error: `limit must be a whole number from 0 to ${TAIL_LIMIT.max}, not ${JSON.stringify(raw)}` } };
   }
-  const own = accessLogTail();
+  const own = accessLogTail;
   return { status: 200, body: { total: own.total, byStatus: own.byStatus, flags: own.flags, lines: own.lines(limit) } };
 }
 
@@ -262,8 +191,6 @@ export function handleAdmin(runtime: ProxyRuntime, req: IncomingMessage, res: Se
 }
 
 export async function startAdmin(runtime: ProxyRuntime, port: number, host = '127.0.0.1'): Promise<{ server: Server; port: number }> {
-  // From the start, so the tail holds every access log line the proxy writes.
-  accessLogTail();
   const server = createServer((req, res) => handleAdmin(runtime, req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
