@@ -115,7 +115,6 @@ class UndiciRuntime {
       statPrefix: config.statPrefix,
       routes: () => table.current,
       cluster: (name) => this.clusters.get(name),
-      scheme: 'http',
       serverHeader: 'envoy',
       ...(config.meshPort !== undefined ? { listenerPort: config.meshPort } : {}),
       ...(accessLog ? { accessLog } : {}),

@@ -4,6 +4,7 @@
  * the files, edited, show the configuration follows the files; files the local mesh cannot honour
  * give one line naming the object, its file and the fix.
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +12,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { findRepoRoot } from '@amw/dev-stack';
 import { getWalkthrough, stateAt, type Walkthrough } from '@amw/mesh-manifests';
-import { ResolveError, type ResolveOptions } from '../src/control-plane/resolve.js';
+import { ResolveError } from '../src/control-plane/resolve.js';
 import type { Instance } from '../src/control-plane/world.js';
 import type { HttpListenerConfig, ProxyConfig, TcpListenerConfig } from '../src/proxy/config.js';
 import { compileRoutes, findVirtualHost, pickWeighted, rewritePath, selectRoute } from '../src/proxy/routing.js';
+import { redactSecrets } from '../src/proxy/admin.js';
 import { ProxyRuntime } from '../src/proxy/runtime.js';
-import { resolveIstio } from '../src/targets/istio.js';
+import { resolveIstio, type IstioResolveOptions } from '../src/targets/istio.js';
+import { IstioMeshCa } from '../src/targets/istio-mtls.js';
 import { readRenderedTarget } from '../src/targets/rendered-files.js';
 import { plannedTargetInstances, TargetWorld } from '../src/targets/target-world.js';
 import { CertificateStore } from '../src/tls/cert-store.js';
@@ -28,11 +31,17 @@ const REDIS = { host: '127.0.0.1', port: 6379 };
 /** What the App Mesh definition gives the Postgres/Redis clients; the resolver reads only the host. */
 const TCP_BACKENDS: Record<string, string[]> = { 'yelb-appserver': ['yelb-db.yelb.svc.cluster.local', 'redis-server.yelb.svc.cluster.local'] };
 
+const WALKTHROUGHS = ['mesh-basics', 'ingress-gateway-eks', 'dj-kong-ingress', 'yelb-canary-observability', 'yelb-multi-account'] as const;
+
 let certDir: string;
-let options: ResolveOptions;
+let options: IstioResolveOptions;
 beforeAll(async () => {
   certDir = await mkdtemp(join(tmpdir(), 'amw-istio-'));
-  options = { version: '1', certs: await CertificateStore.prepare([], certDir), xrayDaemon: '127.0.0.1:2000' };
+  // One mesh CA for every walkthrough here: the last answer holds every identity issued so far.
+  const ca = new IstioMeshCa(join(certDir, 'istio-ca'));
+  let mesh;
+  for (const name of WALKTHROUGHS) for (const step of getWalkthrough(name).steps) mesh = await ca.certificatesFor(worldAt(name, step.name));
+  options = { version: '1', certs: await CertificateStore.prepare([], certDir), xrayDaemon: '127.0.0.1:2000', mesh: mesh! };
 });
 afterAll(() => rm(certDir, { recursive: true, force: true }));
 
@@ -103,8 +112,7 @@ function shares(route: NonNullable<ReturnType<typeof routeFor>>, n = 1000): Reco
 }
 
 describe('every rendered Istio step resolves', () => {
-  const names = ['mesh-basics', 'ingress-gateway-eks', 'dj-kong-ingress', 'yelb-canary-observability', 'yelb-multi-account'] as const;
-  it.each(names.flatMap((name) => getWalkthrough(name).steps.map((s) => [name, s.name] as const)))('%s at %s', (name, step) => {
+  it.each(WALKTHROUGHS.flatMap((name) => getWalkthrough(name).steps.map((s) => [name, s.name] as const)))('%s at %s', (name, step) => {
     const world = worldAt(name, step);
     const configs = resolveIstio(world, options);
     const proxied = world.instances.filter((i) => i.identity !== undefined).length + world.instances.filter((i) => i.workload.spec.component === 'kong').length;
@@ -139,7 +147,7 @@ describe('mesh-basics', () => {
     expect(route.timeoutMs).toBe(15_000);
     expect(shares(route)).toEqual({ [`outbound|80|vnode-1|${SVC_V}`]: 500, [`outbound|80|vnode-2|${SVC_V}`]: 500 });
     // The gateway's own DestinationRule (workloadSelector) replaces the namespace's: its pool limit.
-    expect(clusterOf(config, `outbound|80|vnode-1|${SVC_V}`)).toEqual({ name: `outbound|80|vnode-1|${SVC_V}`, endpoints: [ingressOf(world, 'colorteller-1')], maxConnections: 1024 });
+    expect(clusterOf(config, `outbound|80|vnode-1|${SVC_V}`)).toMatchObject({ name: `outbound|80|vnode-1|${SVC_V}`, endpoints: [ingressOf(world, 'colorteller-1')], maxConnections: 1024 });
     expect(clusterOf(config, `outbound|80|vnode-2|${SVC_V}`).endpoints).toEqual([ingressOf(world, 'colorteller-2')]);
     expect(listener.accessLogPath).toBe('/dev/stdout');
   });
@@ -412,5 +420,171 @@ describe('what the proxy gained for Istio', () => {
     const port = runtime.listenerPorts().virtualOutbound!;
     expect(await get(port, '/headers/blue?x=1', { headers: { host: 'svc' } })).toMatchObject({ status: 200, body: 'path=/blue?x=1 host=other' });
     expect((await get(port, '/', { headers: { host: 'unknown.example.com' } })).status).toBe(502);
+  });
+});
+
+describe('mutual TLS between the proxies', () => {
+  const SVC_V = 'svc-v.mesh-test.svc.cluster.local';
+  const spiffe = (ns: string, sa: string, domain = 'cluster.local') => `spiffe://${domain}/ns/${ns}/sa/${sa}`;
+  /** The leaf of a PEM chain, parsed by Node itself (X509Certificate reads the first certificate). */
+  const leaf = (chain: string | undefined) => new X509Certificate(chain!);
+  const root = () => new X509Certificate(options.mesh.rootCa);
+
+  it('a sidecar’s inbound is PERMISSIVE (Istio’s default and the files’) with its pod’s SPIFFE certificate, and asks callers for theirs', () => {
+    const world = worldAt('mesh-basics', 'mesh');
+    const tls = http(configOf(world, 'colorteller-1'), 'virtualInbound').tls!;
+    expect(tls.mode).toBe('PERMISSIVE');
+    expect(tls.trustedCa).toBe(options.mesh.rootCa);
+    const cert = leaf(tls.certificateChain);
+    expect(cert.subjectAltName).toBe(`URI:${spiffe('mesh-test', 'colorteller-1')}`);
+    expect(cert.verify(root().publicKey)).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(tls.privateKey))).toBe(true);
+    // The service account is the Deployment's, recorded on the workload.
+    expect(instanceOf(world, 'colorteller-1').workload.spec.serviceAccountName).toBe('colorteller-1');
+    // The database pod's TCP inbound too.
+    const db = configOf(worldAt('yelb-canary-observability', 'canary'), 'yelb-db');
+    const dbTls = db.listeners.find((l) => l.name === 'virtualInbound')!.tls!;
+    expect(dbTls.mode).toBe('PERMISSIVE');
+    expect(leaf(dbTls.certificateChain).subjectAltName).toBe(`URI:${spiffe('yelb', 'yelb-db')}`);
+  });
+
+  it('outbound clusters to injected pods originate mutual TLS with the caller’s certificate, expecting the destination’s service accounts', async () => {
+    const world = worldAt('mesh-basics', 'mesh');
+    // The ingress gateway pod is in the mesh: its own identity, and each subset's pods' identity.
+    const gateway = configOf(world, 'gateway-v');
+    const toV1 = clusterOf(gateway, `outbound|80|vnode-1|${SVC_V}`).tls!;
+    expect(toV1.subjectAlternativeNames).toEqual([spiffe('mesh-test', 'colorteller-1')]);
+    expect(toV1.trustedCa).toBe(options.mesh.rootCa);
+    expect(leaf(toV1.certificateChain).subjectAltName).toBe(`URI:${spiffe('mesh-test', 'gateway-v')}`);
+    expect(clusterOf(gateway, `outbound|80|vnode-2|${SVC_V}`).tls!.subjectAlternativeNames).toEqual([spiffe('mesh-test', 'colorteller-2')]);
+    // A client sidecar's cluster over a whole Service (no VirtualService).
+    const client = configOf(world, 'client');
+    const whole = clusterOf(client, `outbound|80||svc-1.mesh-test.svc.cluster.local`).tls!;
+    expect(whole.subjectAlternativeNames).toEqual([spiffe('mesh-test', 'colorteller-1')]);
+    expect(leaf(whole.certificateChain).subjectAltName).toBe(`URI:${spiffe('mesh-test', 'client')}`);
+    // TCP: Postgres and Redis through their pods' sidecars.
+    const appserver = configOf(worldAt('yelb-canary-observability', 'canary'), 'yelb-appserver-v1');
+    expect(clusterOf(appserver, 'outbound|5432||yelb-db.yelb.svc.cluster.local').tls!.subjectAlternativeNames).toEqual([spiffe('yelb', 'yelb-db')]);
+    expect(clusterOf(appserver, 'outbound|6379||redis-server.yelb.svc.cluster.local').tls!.subjectAlternativeNames).toEqual([spiffe('yelb', 'redis-server')]);
+    // Across yelb-multi-account's clusters: one root, so the frontend trusts the backend's pods.
+    const ui = configOf(worldAt('yelb-multi-account', 'shared-mesh'), 'yelb-ui', 'envoy', 'frontend');
+    const cross = clusterOf(ui, 'outbound|4567||yelb-appserver.yelb.svc.cluster.local').tls!;
+    expect(cross.subjectAlternativeNames).toEqual([spiffe('yelb', 'yelb-appserver')]);
+    expect(cross.trustedCa).toBe(options.mesh.rootCa);
+    // Config dumps show none of it: the keys are redacted wherever they sit.
+    expect(JSON.stringify(redactSecrets(client))).not.toMatch(/PRIVATE KEY/);
+    // A subset edited to pick both colour pods expects either pod's account.
+    const both = await editedCopy('mesh-basics', 'destination-rules.yaml', (docs) => {
+      const spec = docs.find((d) => (d as unknown as Vs).metadata.name === 'svc-v')!.spec as { subsets: { labels: Record<string, string> }[] };
+      spec.subsets[0]!.labels = { app: 'colorteller' };
+    });
+    const merged = clusterOf(configOf(worldAt('mesh-basics', 'mesh', both), 'client'), `outbound|80|vnode-1|${SVC_V}`);
+    expect(merged.endpoints).toHaveLength(2);
+    expect(merged.tls!.subjectAlternativeNames).toEqual([spiffe('mesh-test', 'colorteller-1'), spiffe('mesh-test', 'colorteller-2')]);
+  });
+
+  it('a DestinationRule with tls DISABLE gives plain text; SIMPLE is refused in one line', async () => {
+    const root = await editedCopy('mesh-basics', 'destination-rules.yaml', (docs) => {
+      const spec = docs.find((d) => (d as unknown as Vs).metadata.name === 'svc-v')!.spec as Record<string, unknown>;
+      spec.trafficPolicy = { tls: { mode: 'DISABLE' } };
+    });
+    const world = worldAt('mesh-basics', 'mesh', root);
+    expect(clusterOf(configOf(world, 'client'), `outbound|80|vnode-1|${SVC_V}`).tls).toBeUndefined();
+    // The gateway's own rule (workloadSelector) says nothing of TLS: auto mTLS still.
+    expect(clusterOf(configOf(world, 'gateway-v'), `outbound|80|vnode-1|${SVC_V}`).tls).toBeDefined();
+
+    const simple = await editedCopy('mesh-basics', 'destination-rules.yaml', (docs) => {
+      (docs.find((d) => (d as unknown as Vs).metadata.name === 'svc-v')!.spec as Record<string, unknown>).trafficPolicy = { tls: { mode: 'SIMPLE' } };
+    });
+    expect(() => resolveIstio(worldAt('mesh-basics', 'mesh', simple), options)).toThrow(
+      /^DestinationRule mesh-test\/svc-v \(k8s\/mesh-basics\/istio\/destination-rules\.yaml\): trafficPolicy\.tls mode SIMPLE originates TLS with certificates from files the local mesh does not have; use ISTIO_MUTUAL or DISABLE \(or remove tls\)$/,
+    );
+  });
+
+  it('a STRICT PeerAuthentication gives STRICT; a port-level DISABLE of the workload’s own policy wins on that port', async () => {
+    const root = await editedCopy('mesh-basics', 'peer-authentications.yaml', (docs) => {
+      (docs[0]!.spec as { mtls: { mode: string } }).mtls.mode = 'STRICT';
+      docs.push({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: { name: 'colorteller-2', namespace: 'mesh-test' },
+        spec: { selector: { matchLabels: { vnode: 'vnode-2' } }, portLevelMtls: { 80: { mode: 'DISABLE' } } },
+      });
+    });
+    const world = worldAt('mesh-basics', 'mesh', root);
+    expect(http(configOf(world, 'colorteller-1'), 'virtualInbound').tls?.mode).toBe('STRICT');
+    expect(http(configOf(world, 'colorteller-2'), 'virtualInbound').tls).toBeUndefined();
+    // Callers still originate mutual TLS: the namespace does not DISABLE it.
+    expect(clusterOf(configOf(world, 'client'), `outbound|80|vnode-2|${SVC_V}`).tls).toBeDefined();
+  });
+
+  it('a namespace that DISABLEs mutual TLS gets plain text from auto mTLS', async () => {
+    const root = await editedCopy('mesh-basics', 'peer-authentications.yaml', (docs) => {
+      (docs[0]!.spec as { mtls: { mode: string } }).mtls.mode = 'DISABLE';
+    });
+    const world = worldAt('mesh-basics', 'mesh', root);
+    expect(http(configOf(world, 'colorteller-1'), 'virtualInbound').tls).toBeUndefined();
+    expect(clusterOf(configOf(world, 'client'), `outbound|80|vnode-1|${SVC_V}`).tls).toBeUndefined();
+  });
+
+  it('an unknown PeerAuthentication mode gives one line naming the object and its file', async () => {
+    const root = await editedCopy('mesh-basics', 'peer-authentications.yaml', (docs) => {
+      (docs[0]!.spec as { mtls: { mode: string } }).mtls.mode = 'STRICTER';
+    });
+    expect(() => resolveIstio(worldAt('mesh-basics', 'mesh', root), options)).toThrow(
+      /^PeerAuthentication mesh-test\/default \(k8s\/mesh-basics\/istio\/peer-authentications\.yaml\): mtls mode "STRICTER" is not a PeerAuthentication mode the local mesh knows; use UNSET, DISABLE, PERMISSIVE, STRICT$/,
+    );
+  });
+
+  it('meshConfig.trustDomain names the identities', async () => {
+    const root = await editedCopy('mesh-basics', 'istiod-values.yaml', (docs) => {
+      (docs[0]!.meshConfig as Record<string, unknown>).trustDomain = 'example.org';
+    });
+    const world = worldAt('mesh-basics', 'mesh', root);
+    const ca = new IstioMeshCa(join(certDir, 'istio-ca'));
+    const mesh = await ca.certificatesFor(world);
+    const client = resolveIstio(world, { ...options, mesh }).find((c) => c.node.id.includes('/client/'))!;
+    const tls = clusterOf(client, `outbound|80|vnode-1|${SVC_V}`).tls!;
+    expect(tls.subjectAlternativeNames).toEqual([spiffe('mesh-test', 'colorteller-1', 'example.org')]);
+    expect(leaf(tls.certificateChain).subjectAltName).toBe(`URI:${spiffe('mesh-test', 'client', 'example.org')}`);
+    // The root is the one kept in the run's folder: the same as before.
+    expect(mesh.rootCa).toBe(options.mesh.rootCa);
+  });
+});
+
+describe('mutual TLS through real proxies', () => {
+  it('a client sidecar’s cluster completes the handshake with a STRICT inbound, whose listener refuses plain text and a wrong identity', async () => {
+    const root = await editedCopy('mesh-basics', 'peer-authentications.yaml', (docs) => {
+      (docs[0]!.spec as { mtls: { mode: string } }).mtls.mode = 'STRICT';
+    });
+    const world = worldAt('mesh-basics', 'mesh', root);
+    const SVC_1 = 'outbound|80||svc-1.mesh-test.svc.cluster.local';
+    const app = await upstream((_req, res) => res.end('from colorteller-1'));
+    cleanups.push(() => app.close());
+    // colorteller-1's sidecar, as resolved, with its app and listener on free ports.
+    const teller = configOf(world, 'colorteller-1');
+    const inbound = { ...http(teller, 'virtualInbound'), port: 0 };
+    const server = new ProxyRuntime();
+    cleanups.push(() => server.close());
+    await server.apply({ ...teller, listeners: [inbound], clusters: [{ ...clusterOf(teller, 'inbound|80||'), endpoints: [{ host: '127.0.0.1', port: app.port }] }] });
+    const serverPort = server.listenerPorts().virtualInbound!;
+    // The client's sidecar, its svc-1 cluster pointed at that listener.
+    const client = configOf(world, 'client');
+    const toTeller = (tls = clusterOf(client, SVC_1).tls) => ({ ...clusterOf(client, SVC_1), endpoints: [{ host: '127.0.0.1', port: serverPort }], ...(tls ? { tls } : {}) });
+    const egress = { ...http(client, 'virtualOutbound'), port: 0 };
+    const proxy = new ProxyRuntime();
+    cleanups.push(() => proxy.close());
+    await proxy.apply({ ...client, listeners: [egress], clusters: [toTeller()], passthrough: {} });
+    const port = proxy.listenerPorts().virtualOutbound!;
+    expect(await get(port, '/', { headers: { host: 'svc-1.mesh-test' } })).toMatchObject({ status: 200, body: 'from colorteller-1' });
+    expect(proxy.stats.counter(`cluster.${SVC_1}.ssl.handshake`)).toBe(1);
+    expect(server.stats.counter('listener.0.0.0.0_15006.ssl.handshake')).toBe(1);
+    // Plain text straight to the STRICT inbound: closed, no HTTP answer.
+    await expect(get(serverPort, '/')).rejects.toThrow();
+    // A caller expecting another identity does not accept colorteller-1's certificate.
+    const wrong = { ...clusterOf(client, SVC_1).tls!, subjectAlternativeNames: ['spiffe://cluster.local/ns/mesh-test/sa/colorteller-2'] };
+    await proxy.apply({ ...client, version: '2', listeners: [egress], clusters: [toTeller(wrong)], passthrough: {} });
+    expect((await get(port, '/', { headers: { host: 'svc-1.mesh-test' } })).status).toBe(503);
+    expect(proxy.stats.counter(`cluster.${SVC_1}.ssl.connection_error`)).toBeGreaterThan(0);
   });
 });

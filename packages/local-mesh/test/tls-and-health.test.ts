@@ -25,7 +25,7 @@ async function ingress(appPort: number, tls?: { mode: 'STRICT' | 'PERMISSIVE'; c
   const stats = new Stats();
   const local = new Cluster({ name: 'cds_ingress_local', endpoints: [{ host: '127.0.0.1', port: appPort }] }, stats);
   const table = compileRoutes([everything('cds_ingress_local')]);
-  const proxy = new HttpProxy({ stats, statPrefix: 'ingress', routes: () => table, cluster: () => local, scheme: 'http', serverHeader: 'envoy' });
+  const proxy = new HttpProxy({ stats, statPrefix: 'ingress', routes: () => table, cluster: () => local, serverHeader: 'envoy' });
   const listener = httpListener(
     {
       host: '127.0.0.1',
@@ -79,15 +79,15 @@ describe('TLS between proxies', () => {
     expect(client.stats.counter('cluster.c.ssl.connection_error')).toBe(1);
   });
 
-  it('PERMISSIVE accepts plain text and TLS on the same port', async () => {
-    const app = await upstream((_req, res) => res.end('ok'));
+  it('PERMISSIVE accepts plain text and TLS on the same port, and tells the app which one each request came by', async () => {
+    const app = await upstream((req, res) => res.end(`ok ${String(req.headers['x-forwarded-proto'])}`));
     cleanups.push(() => app.close());
     const server = await ingress(app.port, { mode: 'PERMISSIVE', cert: white });
     const tlsClient = await startProxy([everything('c')], [{ name: 'c', endpoints: [{ host: '127.0.0.1', port: server.port }], tls: { trustedCa: ca.certificatePem } }]);
     const plainClient = await startProxy([everything('c')], [{ name: 'c', endpoints: [{ host: '127.0.0.1', port: server.port }] }]);
     cleanups.push(() => tlsClient.close(), () => plainClient.close());
-    expect((await get(tlsClient.port, '/')).body).toBe('ok');
-    expect((await get(plainClient.port, '/')).body).toBe('ok');
+    expect((await get(tlsClient.port, '/')).body).toBe('ok https');
+    expect((await get(plainClient.port, '/')).body).toBe('ok http');
   });
 
   it('mutual TLS: a listener that validates clients refuses one without a certificate', async () => {

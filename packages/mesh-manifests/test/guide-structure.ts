@@ -1,6 +1,6 @@
 /**
  * Reading a guide the way the language tests compare them: its headings, its generated blocks and
- * its hand-written prose, each found outside fenced code (a `#` comment in a shell block is no heading).
+ * its prose, each found outside fenced code (a `#` comment in a shell block is no heading).
  */
 
 export interface GeneratedBlock {
@@ -39,15 +39,33 @@ export function headingLevels(markdown: string): number[] {
     .filter((level): level is number => level !== undefined);
 }
 
+export interface ProseOptions {
+  /** Generated blocks, by type, whose prose is read as well; every other generated block is left out. */
+  blocks?: ReadonlySet<string>;
+  /**
+   * Lines quoted unchanged from what another tool prints (a live target's migration report and its
+   * checks' notes, which `pnpm mesh migrate` prints in English): a line is left out only when it is
+   * exactly one of these, so a quoted string with anything of the guide's own before or after it
+   * is still prose.
+   */
+  quoted?: ReadonlySet<string>;
+}
+
 /**
- * The hand-written prose: every line outside fenced code and generated blocks, minus tables, with
- * inline code, link targets and HTML comments removed (those are commands, paths and addresses,
- * the same in every language).
+ * The prose: every line outside fenced code and (unless `blocks` names their type) generated
+ * blocks, minus tables and `quoted` lines, with inline code, link targets and HTML comments
+ * removed (those are commands, paths and addresses, the same in every language).
  */
-export function proseLines(markdown: string): { line: string; number: number }[] {
-  const withoutBlocks = markdown.replace(BLOCK, (whole) => whole.replace(/[^\n]/g, ''));
+export function proseLines(markdown: string, options: ProseOptions = {}): { line: string; number: number }[] {
+  const withoutBlocks = markdown.replace(BLOCK, (whole, type: string, body: string) => {
+    const blank = (text: string) => text.replace(/[^\n]/g, '');
+    if (!options.blocks?.has(type)) return blank(whole);
+    const marker = whole.slice(0, whole.indexOf('\n') + 1);
+    return `${blank(marker)}${body}${blank('<!-- /generated -->')}`;
+  });
   return linesOutsideCode(withoutBlocks)
     .filter(({ line }) => !line.trimStart().startsWith('|'))
+    .filter(({ line }) => !options.quoted?.has(line))
     .map(({ line, number }) => ({
       number,
       line: line

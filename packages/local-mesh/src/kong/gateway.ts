@@ -61,7 +61,6 @@ export class KongGateway {
       statPrefix: 'kong',
       routes: () => ({ hosts: [] }),
       cluster: () => this.upstream,
-      scheme: 'http',
       rewriteUpstream: (ctx, upstream) => this.rewrite(ctx, upstream),
       decorateResponse: (ctx, headers) => this.decorate(ctx, headers),
       onComplete: (_ctx, entry) =>

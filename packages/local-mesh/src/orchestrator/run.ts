@@ -18,6 +18,7 @@ import { Resolver } from '../control-plane/resolve.js';
 import { ConfigStreamServer } from '../control-plane/stream.js';
 import { MeshWorld, virtualServiceKey, type Endpoint, type Instance } from '../control-plane/world.js';
 import { resolveIstio } from '../targets/istio.js';
+import { IstioMeshCa, type IstioMeshCertificates } from '../targets/istio-mtls.js';
 import { resolveLattice } from '../targets/lattice.js';
 import { readRenderedTarget, type LocalTarget } from '../targets/rendered-files.js';
 import { plannedTargetInstances, TargetWorld } from '../targets/target-world.js';
@@ -156,6 +157,9 @@ export class WalkthroughRun {
   private groups = new Map<string, ProcessGroup>();
   private version = 0;
   private certs: CertificateStore | undefined;
+  /** Istio target: the run's mesh CA (istiod's part) and the workload certificates of the current step. */
+  private istioCa: IstioMeshCa | undefined;
+  private istioCerts: IstioMeshCertificates | undefined;
   private world: MeshWorld | undefined;
   /** On a live target: the rendered objects at the current step, which the proxies' configuration comes from. */
   private targetWorld: TargetWorld | undefined;
@@ -386,6 +390,11 @@ export class WalkthroughRun {
 
     const authorities = this.clusters.flatMap((c) => c.resources.filter((r): r is CertificateAuthority => r.kind === 'CertificateAuthority'));
     this.certs ??= await CertificateStore.prepare(authorities, join(this.options.stateDir, 'certs', walkthrough.name));
+    // Issued before anything changes, so a failure leaves the running step as it was.
+    if (targetWorld?.target === 'istio') {
+      this.istioCa ??= new IstioMeshCa(join(this.options.stateDir, 'certs', walkthrough.name, 'istio-ca'));
+      this.istioCerts = await this.istioCa.certificatesFor(targetWorld);
+    }
 
     const starting = planned.filter((i) => !this.instances.has(i.key) || !sameWorkload(this.instances.get(i.key)!, i));
     const stopping = [...this.instances.values()].filter((old) => {
@@ -461,7 +470,7 @@ export class WalkthroughRun {
     const version = String(++this.version);
     const options = { version, certs: this.certs!, xrayDaemon: this.xray.address, statsdAgent: this.statsdAgent.address, listenAddress: this.options.bindAddress ?? '127.0.0.1' };
     const target = this.targetWorld;
-    const configs = !target ? new Resolver(world, options).all() : target.target === 'istio' ? resolveIstio(target, options) : resolveLattice(target, { ...options, repoRoot: this.options.renderedRoot ?? this.options.repoRoot });
+    const configs = !target ? new Resolver(world, options).all() : target.target === 'istio' ? resolveIstio(target, { ...options, mesh: this.istioCerts! }) : resolveLattice(target, { ...options, repoRoot: this.options.renderedRoot ?? this.options.repoRoot });
     for (const config of configs) this.stream.publish(config);
     this.published = configs;
     this.options.onEvent?.({ type: 'configured', walkthrough: this.walkthrough.name, proxies: configs.length, version });

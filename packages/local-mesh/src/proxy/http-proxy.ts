@@ -37,7 +37,6 @@ export interface HttpProxyOptions {
   /** When no virtual host matches: Envoy's passthrough (egress ALLOW_ALL) or a 404. */
   onUnmatchedHost?: (exchange: Exchange, ctx: RequestContext) => void;
   accessLog?: AccessLogSink;
-  scheme: 'http' | 'https';
   listenerPort?: number;
   /** Runs before routing; may answer the request itself (Kong's plugins). Returns true if it did. */
   beforeRoute?: (ctx: RequestContext) => boolean;
@@ -116,12 +115,14 @@ export class HttpProxy {
       else this.reply(ctx, LOCAL_REPLIES.noRoute);
       return;
     }
+    // Per connection, not per listener: a PERMISSIVE listener takes TLS and plain text on one port.
+    const scheme = exchange.secure ? 'https' : 'http';
     const route = selectRoute(host.routes, {
       method: head.method,
       path: head.path,
       headers: head.headers,
       authority: head.authority,
-      scheme: this.options.scheme,
+      scheme,
       ...(this.options.listenerPort !== undefined ? { port: this.options.listenerPort } : {}),
     });
     if (!route) {
@@ -142,7 +143,7 @@ export class HttpProxy {
         path: rewritePath(head.path, route.rewrite),
         headers: head.headers,
         authority: route.rewrite?.hostname ?? head.authority,
-        scheme: this.options.scheme,
+        scheme,
       });
       if (!inner) {
         this.reply(ctx, LOCAL_REPLIES.noRoute);
@@ -180,7 +181,7 @@ export class HttpProxy {
       'host',
       rewrite?.hostname ?? (head.authority || getHeader(head.headers, 'host') || 'localhost'),
       'x-forwarded-proto',
-      this.options.scheme,
+      exchange.secure ? 'https' : 'http',
       'x-request-id',
       ctx.requestId,
     ];

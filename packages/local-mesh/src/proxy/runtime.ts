@@ -152,7 +152,6 @@ export class ProxyRuntime {
       statPrefix: config.statPrefix,
       routes: () => table.current,
       cluster: (name) => this.clusters.get(name),
-      scheme: config.tls ? 'https' : 'http',
       serverHeader: 'envoy',
       ...(config.meshPort !== undefined ? { listenerPort: config.meshPort } : {}),
       ...(accessLog ? { accessLog } : {}),

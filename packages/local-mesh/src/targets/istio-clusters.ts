@@ -1,10 +1,11 @@
 /**
  * Istio's service registry and the outbound clusters a proxy gets from it: Services merged by
  * host across the clusters of one mesh, subsets from the DestinationRule a client sees, and the
- * rule's traffic policy as circuit breakers and outlier detection.
+ * rule's traffic policy as circuit breakers, outlier detection and the TLS the client originates.
  */
 import type { Instance } from '../control-plane/world.js';
 import type { ClusterSettings, OutlierDetectionSettings } from '../proxy/cluster.js';
+import type { DestinationTls, MeshTls } from './istio-mtls.js';
 import { durationMs, fail, fqdn, hostFqdn, isJson, labelsMatch, labelsOf, onlyKnown, servicePorts, specOf, type Json, type ServicePort } from './istio-objects.js';
 import type { Sourced } from './rendered-files.js';
 import type { TargetWorld } from './target-world.js';
@@ -109,7 +110,14 @@ export function destinationRule(world: TargetWorld, client: Instance, service: M
  * not defined — Istio then has no such cluster and answers 503 (NC), which the local proxy does
  * too for a route naming a cluster it was not given.
  */
-export function outboundSettings(world: TargetWorld, client: Instance, service: MeshService, port: number, subsetName: string | undefined): ClusterSettings | undefined {
+export function outboundSettings(
+  world: TargetWorld,
+  client: Instance,
+  service: MeshService,
+  port: number,
+  subsetName: string | undefined,
+  mtls: MeshTls,
+): ClusterSettings | undefined {
   const rule = destinationRule(world, client, service);
   let pods = service.pods;
   let policy = rule.trafficPolicy;
@@ -127,13 +135,15 @@ export function outboundSettings(world: TargetWorld, client: Instance, service: 
       return endpoint ? [endpoint] : [];
     }),
   };
-  return policy && rule.source ? { ...settings, ...trafficPolicy(rule.source, policy, port) } : settings;
+  const resolved = policy && rule.source ? trafficPolicy(rule.source, policy, port) : { settings: {}, tls: {} };
+  const tls = mtls.outbound(client, service, pods, resolved.tls);
+  return { ...settings, ...resolved.settings, ...(tls ? { tls } : {}) };
 }
 
 /** Load balancers the local round robin stands in for: they spread requests over the same endpoints. */
 const BALANCERS = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'UNSPECIFIED']);
 
-function trafficPolicy(source: Sourced, destinationLevel: Json, port: number): Partial<ClusterSettings> {
+function trafficPolicy(source: Sourced, destinationLevel: Json, port: number): { settings: Partial<ClusterSettings>; tls: DestinationTls } {
   let policy = destinationLevel;
   const portLevel = (Array.isArray(policy.portLevelSettings) ? policy.portLevelSettings : []).find(
     (p): p is Json => isJson(p) && isJson(p.port) && p.port.number === port,
@@ -162,13 +172,21 @@ function trafficPolicy(source: Sourced, destinationLevel: Json, port: number): P
     // endpoints, which the walkthroughs' splits (between clusters, by weight) do not depend on.
     if (typeof lb.simple === 'string' && !BALANCERS.has(lb.simple)) fail(source, `loadBalancer.simple ${lb.simple} is not implemented locally`, 'use ROUND_ROBIN or LEAST_REQUEST');
   }
-  if (isJson(policy.tls)) {
-    // mutual TLS between the local proxies is not implemented: ISTIO_MUTUAL and DISABLE both mean
-    // plain text locally, where the answer is the same; TLS to the app itself would not be.
-    const mode = policy.tls.mode;
-    if (mode !== 'ISTIO_MUTUAL' && mode !== 'DISABLE') fail(source, `trafficPolicy.tls mode ${String(mode)} originates TLS, which the local mesh does not`, 'use ISTIO_MUTUAL (or remove tls)');
+  return { settings: out, tls: isJson(policy.tls) ? destinationTls(source, policy.tls) : {} };
+}
+
+/**
+ * ISTIO_MUTUAL and DISABLE are the mesh's own certificates or none. SIMPLE and MUTUAL name
+ * certificates from files or Secrets (credentialName) the local mesh does not have: refused.
+ */
+function destinationTls(source: Sourced, tls: Json): DestinationTls {
+  const mode = tls.mode;
+  if (mode === undefined) return {};
+  if (mode !== 'ISTIO_MUTUAL' && mode !== 'DISABLE') {
+    fail(source, `trafficPolicy.tls mode ${String(mode)} originates TLS with certificates from files the local mesh does not have`, 'use ISTIO_MUTUAL or DISABLE (or remove tls)');
   }
-  return out;
+  const names = Array.isArray(tls.subjectAltNames) ? tls.subjectAltNames.filter((n): n is string => typeof n === 'string') : [];
+  return { mode, ...(mode === 'ISTIO_MUTUAL' && names.length > 0 ? { subjectAltNames: names } : {}) };
 }
 
 function outlier(source: Sourced, od: Json): OutlierDetectionSettings | undefined {

@@ -2,7 +2,7 @@
  * Which workload-scoped Istio objects apply to a pod — Sidecar, Telemetry, PeerAuthentication —
  * with Istio's precedence (a workload selector over the namespace's default over the root
  * namespace's), and what they decide: the hosts a sidecar sees, its outbound traffic policy,
- * tracing and access logging.
+ * tracing and access logging, and what its inbound accepts (mutual TLS or plain text).
  */
 import type { Instance } from '../control-plane/world.js';
 import { ROOT_NAMESPACE } from './istio-clusters.js';
@@ -96,15 +96,60 @@ export function telemetryScope(world: TargetWorld, pod: Instance): TelemetryScop
   };
 }
 
+/** What a sidecar's inbound accepts: TLS only, TLS or plain text told apart by the first byte, or plain text. */
+export type PeerMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE';
+
+const PEER_MODES = ['UNSET', 'DISABLE', 'PERMISSIVE', 'STRICT'];
+
+/** A PeerAuthentication's modes, refused in one line when one is not Istio's. */
+function peerModes(pa: Sourced): { mtls: string | undefined; ports: Map<number, string | undefined> } {
+  const spec = specOf(pa);
+  onlyKnown(pa, spec, ['selector', 'mtls', 'portLevelMtls'], 'spec');
+  const modeOf = (value: unknown, where: string): string | undefined => {
+    if (value === undefined) return undefined;
+    const mode = isJson(value) ? value.mode : undefined;
+    if (mode === undefined) return undefined;
+    if (typeof mode !== 'string' || !PEER_MODES.includes(mode)) {
+      fail(pa, `${where} mode ${JSON.stringify(mode)} is not a PeerAuthentication mode the local mesh knows`, `use ${PEER_MODES.join(', ')}`);
+    }
+    return mode;
+  };
+  const ports = new Map<number, string | undefined>();
+  for (const [port, value] of Object.entries(isJson(spec.portLevelMtls) ? spec.portLevelMtls : {})) ports.set(Number(port), modeOf(value, `portLevelMtls ${port}`));
+  return { mtls: modeOf(spec.mtls, 'mtls'), ports };
+}
+
+/** Every PeerAuthentication of the files, checked once whichever pods it selects. */
+export function checkPeerAuthentications(world: TargetWorld): void {
+  for (const pa of world.all('PeerAuthentication')) peerModes(pa);
+}
+
+const decided = (mode: string | undefined): mode is PeerMode => mode !== undefined && mode !== 'UNSET';
+
 /**
- * Mutual TLS between the local proxies is not implemented: they talk plain text, which Istio's
- * PERMISSIVE mode (the walkthroughs' choice) also accepts, so callers see the same answers. STRICT
- * would refuse callers outside the mesh, which the local mesh cannot reproduce: it is refused.
+ * The mode a pod's sidecar applies on its port `podPort`: a port-level mode of the workload's own
+ * policy (Istio honours portLevelMtls only there), else the first of workload, namespace and root
+ * namespace that decides (UNSET inherits), else Istio's default, PERMISSIVE.
  */
-export function checkPeerAuthentication(world: TargetWorld, pod: Instance): void {
-  for (const pa of scoped(world, 'PeerAuthentication', pod)) {
-    const spec = specOf(pa);
-    const modes = [spec.mtls, ...(isJson(spec.portLevelMtls) ? Object.values(spec.portLevelMtls) : [])].map((m) => (isJson(m) ? m.mode : undefined));
-    if (modes.includes('STRICT')) fail(pa, 'mtls mode STRICT is not implemented locally (the local proxies talk plain text to each other)', 'use PERMISSIVE to run it locally');
+export function peerAuthenticationMode(world: TargetWorld, pod: Instance, podPort: number | undefined): PeerMode {
+  const policies = scoped(world, 'PeerAuthentication', pod);
+  const own = policies[0] && selectorLabels(policies[0]) !== undefined ? peerModes(policies[0]) : undefined;
+  const portMode = podPort === undefined ? undefined : own?.ports.get(podPort);
+  if (decided(portMode)) return portMode;
+  return policies.map((pa) => peerModes(pa).mtls).find(decided) ?? 'PERMISSIVE';
+}
+
+/**
+ * The mode a namespace's pods accept as far as a client's istiod can tell without looking at the
+ * pods: the namespace's policy, else the root namespace's, workload policies ignored. Istio's auto
+ * mTLS sends plain text to a service in a namespace that says DISABLE, and mutual TLS otherwise.
+ */
+export function namespacePeerMode(world: TargetWorld, cluster: string, namespace: string): PeerMode {
+  const all = world.all('PeerAuthentication', cluster).filter((pa) => selectorLabels(pa) === undefined);
+  const levels = [namespace, ...(namespace === ROOT_NAMESPACE ? [] : [ROOT_NAMESPACE])];
+  for (const ns of levels) {
+    const mode = all.filter((pa) => pa.object.metadata.namespace === ns).map((pa) => peerModes(pa).mtls).find(decided);
+    if (mode) return mode;
   }
+  return 'PERMISSIVE';
 }

@@ -6,9 +6,16 @@
  * pod gets a listener per Gateway server port with the routes of the VirtualServices bound to it;
  * Kong gets its routes from the Ingress objects, as with App Mesh.
  *
- * Not implemented, and said so where it matters: mutual TLS between the proxies (plain text
- * locally; STRICT is refused), Istio's LEAST_REQUEST balancing (round robin locally), partial
- * trace sampling (a sampled workload traces every request), east-west gateways (not run).
+ * The proxies talk mutual TLS to each other as Istio's do (istio-mtls.ts): each holds its service
+ * account's SPIFFE certificate from the run's mesh CA; a sidecar's inbound accepts what its
+ * PeerAuthentication says (PERMISSIVE by default: TLS or plain text on one port), and a cluster
+ * whose endpoints all have sidecars originates mutual TLS (auto mTLS) unless its DestinationRule
+ * or the destination's namespace says DISABLE, checking the server is one of the destination
+ * pods' service accounts.
+ *
+ * Not implemented, and said so where it matters: DestinationRule TLS with certificates of its own
+ * (SIMPLE, MUTUAL: refused), Istio's LEAST_REQUEST balancing (round robin locally), partial trace
+ * sampling (a sampled workload traces every request), east-west gateways (not run).
  */
 import { KongConfigError, kongConfig } from '../control-plane/kong.js';
 import { proxyId, ResolveError, type ResolveOptions } from '../control-plane/resolve.js';
@@ -20,14 +27,23 @@ import { endpointOf, meshIdOf, outboundCluster, outboundSettings, registryOf, ty
 import { gatewayHosts } from './istio-gateway.js';
 import { dnsForms, fail, hostFqdn, isJson, labelsOf, portProtocol, specOf, stringList } from './istio-objects.js';
 import { defaultRoute, httpRoutes, type RouteScope } from './istio-routes.js';
-import { checkPeerAuthentication, sidecarScope, telemetryScope } from './istio-scope.js';
+import { MeshTls, type IstioMeshCertificates } from './istio-mtls.js';
+import { checkPeerAuthentications, sidecarScope, telemetryScope } from './istio-scope.js';
 import type { Sourced } from './rendered-files.js';
 import type { TargetWorld } from './target-world.js';
 
-export function resolveIstio(world: TargetWorld, options: ResolveOptions): ProxyConfig[] {
+export interface IstioResolveOptions extends ResolveOptions {
+  /** The mesh root and every in-mesh pod's workload certificate, issued before resolving (IstioMeshCa). */
+  mesh: IstioMeshCertificates;
+}
+
+export function resolveIstio(world: TargetWorld, options: IstioResolveOptions): ProxyConfig[] {
+  // Every PeerAuthentication is checked once, whichever pods it selects: a bad file fails the run.
+  checkPeerAuthentications(world);
+  const mtls = new MeshTls(world, options.mesh);
   const configs: ProxyConfig[] = [];
   for (const instance of world.instances) {
-    const proxy = new IstioProxy(world, options, instance);
+    const proxy = new IstioProxy(world, options, mtls, instance);
     if (instance.identity?.kind === 'VirtualNode') configs.push(proxy.sidecar());
     if (instance.identity?.kind === 'VirtualGateway') configs.push(proxy.gateway());
     if (instance.workload.spec.component === 'kong') configs.push(proxy.kong());
@@ -44,6 +60,7 @@ class IstioProxy {
   constructor(
     private readonly world: TargetWorld,
     private readonly options: ResolveOptions,
+    private readonly mtls: MeshTls,
     private readonly instance: Instance,
   ) {
     this.registry = registryOf(world, instance.cluster);
@@ -74,7 +91,7 @@ class IstioProxy {
     const chosen =
       port ?? (service.ports.length === 1 ? service.ports[0]!.port : scopePort !== undefined && service.ports.some((p) => p.port === scopePort) ? scopePort : undefined);
     if (chosen === undefined) fail(vs, `a route to ${host} gives no port and the Service has ${service.ports.length}`, 'add destination.port.number');
-    const settings = outboundSettings(this.world, this.instance, service, chosen, subset);
+    const settings = outboundSettings(this.world, this.instance, service, chosen, subset, this.mtls);
     if (settings) this.clusters.set(settings.name, settings);
     return outboundCluster(chosen, subset, service.fqdn);
   }
@@ -105,7 +122,6 @@ class IstioProxy {
 
   sidecar(): ProxyConfig {
     const { instance } = this;
-    checkPeerAuthentication(this.world, instance);
     const scope = sidecarScope(this.world, instance);
     const listeners: ListenerConfig[] = [];
     const inbound = this.inbound();
@@ -146,7 +162,10 @@ class IstioProxy {
     });
   }
 
-  /** The Services selecting this pod: the first one's first port says what the app speaks. */
+  /**
+   * The Services selecting this pod: the first one's first port says what the app speaks. Its
+   * PeerAuthentication, for that port, says whether callers must, may or must not use mutual TLS.
+   */
   private inbound(): ListenerConfig | undefined {
     const { instance } = this;
     if (instance.ports.ingress === undefined || !instance.upstream) return undefined;
@@ -157,7 +176,8 @@ class IstioProxy {
     const podPort = typeof port?.targetPort === 'number' ? port.targetPort : (port?.port ?? instance.upstream.port);
     const name = `inbound|${podPort}||`;
     this.clusters.set(name, { name, endpoints: [instance.upstream] });
-    const common = { name: 'virtualInbound', host: this.listenAddress, port: instance.ports.ingress, statAddress: '0.0.0.0_15006' };
+    const tls = this.mtls.inbound(instance, podPort);
+    const common = { name: 'virtualInbound', host: this.listenAddress, port: instance.ports.ingress, statAddress: '0.0.0.0_15006', ...(tls ? { tls } : {}) };
     if (protocol === 'tcp') return { ...common, protocol: 'tcp', statPrefix: name, clusters: [{ cluster: name, weight: 1 }] };
     return {
       ...common,
@@ -204,7 +224,7 @@ class IstioProxy {
       // REGISTRY_ONLY hides a host the Sidecar does not list: Istio's BlackHoleCluster closes the connection.
       const target = sees(service.namespace, service.fqdn) || mode === 'ALLOW_ALL' ? cluster : 'BlackHoleCluster';
       if (target === cluster) {
-        const settings = outboundSettings(this.world, instance, service, servicePort, undefined);
+        const settings = outboundSettings(this.world, instance, service, servicePort, undefined, this.mtls);
         if (settings) this.clusters.set(settings.name, settings);
       }
       return { name: `${service.fqdn}_${servicePort}`, protocol: 'tcp' as const, host: this.listenAddress, port, statAddress: `${service.fqdn}_${servicePort}`, statPrefix: cluster, clusters: [{ cluster: target, weight: 1 }] };

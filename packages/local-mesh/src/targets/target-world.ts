@@ -113,6 +113,13 @@ function envOf(deployment: Sourced): Record<string, string> {
   return env;
 }
 
+/** The pod's service account: Istio's workload identity is made of it (Kubernetes' default is `default`). */
+function serviceAccountOf(deployment: Sourced): string {
+  const template = (deployment.object.spec as Json | undefined)?.template as Json | undefined;
+  const account = (template?.spec as Json | undefined)?.serviceAccountName;
+  return typeof account === 'string' && account !== '' ? account : 'default';
+}
+
 function isCurl(deployment: RenderedObject): boolean {
   return containersOf(deployment).some((c) => /(^|\/)curl(:|$)/.test(c.image?.replace(/@.*$/, '') ?? '') || (c.image ?? '').includes('curlimages/curl'));
 }
@@ -166,6 +173,7 @@ export function plannedTargetInstances(
       const workload: Workload = structuredClone(base);
       workload.spec.replicas = replicasOf(deployment);
       workload.spec.podLabels = podLabels;
+      workload.spec.serviceAccountName = serviceAccountOf(deployment);
       if (known && workload.spec.component !== 'envoy-gateway' && workload.spec.component !== 'postgres' && workload.spec.component !== 'redis') {
         workload.spec.env = envOf(deployment);
       }

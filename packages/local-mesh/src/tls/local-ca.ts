@@ -66,12 +66,26 @@ export async function createCa(commonName = 'App Mesh workshops local CA', days 
 /** Issues a server/client certificate for the given DNS names (the first is the common name). */
 export async function issueCertificate(ca: LocalCa, dnsNames: string[], days = 365): Promise<IssuedCertificate> {
   if (dnsNames.length === 0) throw new Error('a certificate needs at least one DNS name');
+  return issue(ca, `CN=${dnsNames[0]}`, new x509.SubjectAlternativeNameExtension(dnsNames.map((name) => ({ type: 'dns' as const, value: name }))), days);
+}
+
+/**
+ * Issues a workload certificate whose identity is a URI (a SPIFFE ID), as Istio's CA does: the
+ * subject is empty and the identity lives only in the subject alternative name, which is then
+ * critical (RFC 5280 §4.2.1.6 requires it when the subject is empty).
+ */
+export async function issueUriCertificate(ca: LocalCa, uris: string[], days = 365): Promise<IssuedCertificate> {
+  if (uris.length === 0) throw new Error('a workload certificate needs at least one URI');
+  return issue(ca, '', new x509.SubjectAlternativeNameExtension(uris.map((uri) => ({ type: 'url' as const, value: uri })), true), days);
+}
+
+async function issue(ca: LocalCa, subject: string, altNames: x509.SubjectAlternativeNameExtension, days: number): Promise<IssuedCertificate> {
   const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const caCert = new x509.X509Certificate(ca.certificatePem);
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: `CN=${dnsNames[0]}`,
+    subject,
     issuer: caCert.subject,
     notBefore: new Date(now - DAY_MS),
     notAfter: new Date(now + days * DAY_MS),
@@ -82,7 +96,7 @@ export async function issueCertificate(ca: LocalCa, dnsNames: string[], days = 3
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
-      new x509.SubjectAlternativeNameExtension(dnsNames.map((name) => ({ type: 'dns' as const, value: name }))),
+      altNames,
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
   });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleSnapshot } from '@amw/mesh-console';
 import { chromiumForTests } from '@amw/dev-stack/testing';
 import { getWalkthrough, workload, type Walkthrough } from '@amw/mesh-manifests';
-import { openProjectorPage, saveScreenshot, scrollSize } from './projector-page.js';
+import { expectProjectorShot, openProjectorPage } from './projector-page.js';
 import { startWalkthrough, type Started } from './harness.js';
 
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR || fileURLToPath(new URL('../../test-artifacts', import.meta.url));
@@ -306,11 +306,7 @@ describe('the mesh console of mesh-basics', () => {
         expect(text).toMatch(/gateway-v \[\d{4}-\d\d-\d\dT[^\]]+\] "GET \/ HTTP\/1\.1" 200 /);
       }
 
-      const [width, height] = await scrollSize(page);
-      expect(width).toBeLessThanOrEqual(1280);
-      expect(height).toBeLessThanOrEqual(720);
-      await saveScreenshot(page, 'mesh-console-observed', 'mesh-basics');
-      expect(errors).toEqual([]);
+      await expectProjectorShot(page, errors, 'mesh-console-observed', 'mesh-basics');
     }, 60_000);
 
     it('says tracing is off in the traces tab, since mesh-basics does not enable it', async () => {

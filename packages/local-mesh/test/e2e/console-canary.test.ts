@@ -5,41 +5,26 @@
  * observed split must be what the sidecar really sent and inside the 99.9% binomial bounds the
  * checks runner holds a distribution to.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chromiumForTests } from '@amw/dev-stack/testing';
 import { percentages } from '@amw/mesh-console';
 import { getWalkthrough } from '@amw/mesh-manifests';
 import { binomialBounds } from '../../src/checks/runner.js';
-import { openProjectorPage, saveScreenshot, scrollSize } from './projector-page.js';
-import { startWalkthrough, type Started } from './harness.js';
+import { expectProjectorShot, walkthroughOnProjector } from './projector-page.js';
 
 const chromium = chromiumForTests();
 const walkthrough = getWalkthrough('dj-kong-ingress');
 const SAMPLES = 1000;
 
 describe.runIf(chromium)('the 95:5 canary of dj-kong-ingress, observed in the mesh console', () => {
-  let started: Started;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[] = [];
-
-  beforeAll(async () => {
-    started = await startWalkthrough(walkthrough, {}, 'canary');
-    ({ browser, page, errors } = await openProjectorPage(chromium!));
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
-  }, 60_000);
+  const run = walkthroughOnProjector(chromium, walkthrough, 'canary');
 
   it(`shows the split of ${SAMPLES} requests from dj to jazz within binomial bounds of 95:5`, async () => {
-    await page.goto(started.run.consoleUrl);
-    await expect.poll(() => page.getByTestId('connection').textContent(), { timeout: 15_000 }).toContain('live');
+    await run.page.goto(run.started.run.consoleUrl);
+    await expect.poll(() => run.page.getByTestId('connection').textContent(), { timeout: 15_000 }).toContain('live');
     // Metal's router splits 95:5 too; the split drawn for jazz is the one whose targets are jazz's nodes.
-    const split = page.locator('[data-testid="split"]').filter({ has: page.locator('[data-target*="jazz-v1"]') });
-    await expect.poll(() => page.getByTestId('split').evaluateAll((figs) => figs.map((f) => f.textContent)), { timeout: 10_000 }).toHaveLength(2);
+    const split = run.page.locator('[data-testid="split"]').filter({ has: run.page.locator('[data-target*="jazz-v1"]') });
+    await expect.poll(() => run.page.getByTestId('split').evaluateAll((figs) => figs.map((f) => f.textContent)), { timeout: 10_000 }).toHaveLength(2);
     expect(await split.count()).toBe(1);
     // Counting starts when the page connects: nothing has gone to jazz yet.
     expect(await split.getByTestId('observed').allTextContents()).toEqual(['—', '—']);
@@ -51,7 +36,7 @@ describe.runIf(chromium)('the 95:5 canary of dj-kong-ingress, observed in the me
     const worker = async () => {
       while (sent < SAMPLES) {
         sent++;
-        const { status } = await started.client.send(check);
+        const { status } = await run.started.client.send(check);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     };
@@ -90,22 +75,18 @@ describe.runIf(chromium)('the 95:5 canary of dj-kong-ingress, observed in the me
     expect(drawn.map((p) => `${p}%`)).toEqual(seen.map((r) => r.observed));
 
     // DROP_ALL is the mesh's; the music nodes' health checks (/ping) are what their health says.
-    expect(await page.getByTestId('egress').allTextContents()).toEqual(['⊘ mesh dj-app: egress DROP_ALL (only declared backends; anything else 404 NR)']);
-    const jazz = page.locator('[data-testid="topology-node"][data-id="node:main/prod/jazz-v1"]');
+    expect(await run.page.getByTestId('egress').allTextContents()).toEqual(['⊘ mesh dj-app: egress DROP_ALL (only declared backends; anything else 404 NR)']);
+    const jazz = run.page.locator('[data-testid="topology-node"][data-id="node:main/prod/jazz-v1"]');
     await expect.poll(() => jazz.getAttribute('aria-label'), { timeout: 10_000 }).toMatch(/✓?healthy: 1 endpoint passing health checks$/);
     expect(await jazz.getAttribute('data-health')).toBe('healthy');
 
-    const [width, height] = await scrollSize(page);
-    expect(width).toBeLessThanOrEqual(1280);
-    expect(height).toBeLessThanOrEqual(720);
-    await saveScreenshot(page, 'mesh-console-canary', 'dj-kong-ingress');
-    expect(errors).toEqual([]);
+    await expectProjectorShot(run.page, run.errors, 'mesh-console-canary', 'dj-kong-ingress');
   }, 90_000);
 
   it('counts Kong’s 401s and 429s from its access log once Kong fronts the mesh with API keys and a rate limit', async () => {
-    await started.run.applyStep('key-auth');
-    await expect.poll(() => page.getByTestId('current-step').textContent(), { timeout: 30_000 }).toBe('key-auth');
-    const kong = started.run.urls.entries.kong!;
+    await run.started.run.applyStep('key-auth');
+    await expect.poll(() => run.page.getByTestId('current-step').textContent(), { timeout: 30_000 }).toBe('key-auth');
+    const kong = run.started.run.urls.entries.kong!;
     const statuses: number[] = [];
     for (const headers of [{}, {}, { apikey: 'wrong' }, { apikey: 'kong-secret' }, { apikey: 'kong-secret' }, { apikey: 'kong-secret' }, { apikey: 'kong-secret' }] as Record<string, string>[]) {
       const res = await fetch(`${kong}/dj/jazz`, { headers });
@@ -114,14 +95,11 @@ describe.runIf(chromium)('the 95:5 canary of dj-kong-ingress, observed in the me
     }
     // key-auth runs before the rate limit: refused keys are not counted against the 3 a minute.
     expect(statuses).toEqual([401, 401, 401, 200, 200, 200, 429]);
-    const counters = page.getByTestId('kong-counters');
+    const counters = run.page.getByTestId('kong-counters');
     await expect.poll(async () => [await counters.getAttribute('data-401'), await counters.getAttribute('data-429')], { timeout: 10_000 }).toEqual(['3', '1']);
     expect(await counters.textContent()).toBe('Kong kong: 401 × 3 (no or wrong API key) · 429 × 1 (rate limited) of 7 answers');
     // Kong's own lines are in the tail, and a key sent as a query value would never show there.
-    await expect.poll(() => page.locator('[data-testid="access-log-line"][data-proxy="kong/kong"][data-status="429"]').count(), { timeout: 10_000 }).toBe(1);
-    const [width, height] = await scrollSize(page);
-    expect([width <= 1280, height <= 720]).toEqual([true, true]);
-    await saveScreenshot(page, 'mesh-console-kong', 'dj-kong-ingress-kong');
-    expect(errors).toEqual([]);
+    await expect.poll(() => run.page.locator('[data-testid="access-log-line"][data-proxy="kong/kong"][data-status="429"]').count(), { timeout: 10_000 }).toBe(1);
+    await expectProjectorShot(run.page, run.errors, 'mesh-console-kong', 'dj-kong-ingress-kong');
   }, 120_000);
 });

@@ -6,8 +6,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { TestChromium } from '@amw/dev-stack/testing';
+import type { Walkthrough } from '@amw/mesh-manifests';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import { startWalkthrough, type Started } from './harness.js';
 
 export interface ProjectorPage {
   browser: Browser;
@@ -52,4 +55,42 @@ export async function saveScreenshot(page: Page, artifact: string, reference?: s
 export async function scrollSize(page: Page): Promise<[number, number]> {
   // A string: this package's TypeScript has no DOM types, the browser runs it as it is.
   return (await page.evaluate('[document.documentElement.scrollWidth, document.documentElement.scrollHeight]')) as [number, number];
+}
+
+/**
+ * For one describe block: the walkthrough started at `step` (no Postgres or Redis) and a projector
+ * page, both stopped after its tests, with a check that no process was left behind. Read the
+ * fields inside tests: they are set by the block's beforeAll.
+ */
+export function walkthroughOnProjector(chromium: TestChromium | undefined, walkthrough: Walkthrough, step: string): { readonly started: Started; readonly page: Page; readonly errors: string[] } {
+  let started: Started | undefined;
+  let opened: ProjectorPage | undefined;
+  beforeAll(async () => {
+    started = await startWalkthrough(walkthrough, {}, step);
+    opened = await openProjectorPage(chromium!);
+  }, 120_000);
+  afterAll(async () => {
+    await opened?.browser.close();
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+  }, 60_000);
+  return {
+    get started() {
+      return started!;
+    },
+    get page() {
+      return opened!.page;
+    },
+    get errors() {
+      return opened!.errors;
+    },
+  };
+}
+
+/** The page fits the projector (no scrolling) and is saved as a screenshot; the page logged no error. */
+export async function expectProjectorShot(page: Page, errors: string[], artifact: string, reference?: string): Promise<void> {
+  const [width, height] = await scrollSize(page);
+  expect(width).toBeLessThanOrEqual(1280);
+  expect(height).toBeLessThanOrEqual(720);
+  await saveScreenshot(page, artifact, reference);
+  expect(errors).toEqual([]);
 }

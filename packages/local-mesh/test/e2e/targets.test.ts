@@ -3,8 +3,10 @@
  * processes: each check passes as on App Mesh, or — where the migration report says the target
  * cannot carry it — is expected to differ and shows what the target answers instead. A copy of
  * the rendered files with other weights shows the run follows the files, not the App Mesh model.
+ * On Istio the proxies talk mutual TLS to each other, and a copy made STRICT refuses plain text.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,29 @@ afterAll(async () => {
 
 const cases = walkthroughs.flatMap((w) => LOCAL_TARGETS.filter((t) => (liveTargetsOf(w) as string[]).includes(t)).map((t) => [`${w.name} on ${t}`, w, t] as const));
 
+/** TLS handshakes every proxy of the run completed, listeners and clusters alike, from their admin `/stats`. */
+async function sslHandshakes(started: Started): Promise<number> {
+  let total = 0;
+  for (const url of Object.values(started.run.urls.admin)) {
+    const text = await (await fetch(`${url}/stats`)).text();
+    for (const match of text.matchAll(/\.ssl\.handshake: (\d+)$/gm)) total += Number(match[1]);
+  }
+  return total;
+}
+
+/** One HTTP/1.1 exchange; resolves the status, or the error that ended the connection without one. */
+function exchange(port: number, path: string, host: string): Promise<{ status: number } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, agent: false, timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.end();
+  });
+}
+
 function clientEntryOf(started: Started, known: readonly string[]): string | undefined {
   return Object.keys(started.run.urls.entries).find((name) => !known.includes(name)) ?? (started.run.urls.entries.client ? 'client' : undefined);
 }
@@ -49,6 +74,7 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
       expect(started.run.step).toBe(step.name);
       expect(started.run.target).toBe(target);
       const client = clientEntryOf(started, walkthrough.entries.map((e) => e.name));
+      let made = 0;
       for (const check of checks) {
         const plan = planTargetCheck(walkthrough, target, step.name, check, report, client);
         if (!plan.run) {
@@ -58,7 +84,10 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
         }
         const outcome = await started.client.run(plan.run);
         expect(outcome.ok, `${check.name} (${check.title}) on ${target}, ${plan.expectation}${plan.note ? ` (${plan.note})` : ''}:\n  ${outcome.lines.join('\n  ')}`).toBe(true);
+        made++;
       }
+      // Istio's proxies talk mutual TLS to each other (auto mTLS): the checks' requests went through it.
+      if (target === 'istio' && made > 0) expect(await sslHandshakes(started), 'TLS handshakes between the proxies').toBeGreaterThan(0);
     }, 180_000);
   }
 
@@ -108,5 +137,44 @@ describe.runIf(postgres && redis)('the local run follows the rendered files', ()
     expect(outcome.ok, outcome.lines.join('\n')).toBe(true);
     // And the definition's 95:5 is what it does not do.
     expect((await started.client.run(canary)).ok).toBe(false);
+  }, 180_000);
+});
+
+describe.runIf(postgres && redis)('a STRICT PeerAuthentication in a copy of the Istio files', () => {
+  const walkthrough = getWalkthrough('mesh-basics');
+  let root: string;
+  let started: Started | undefined;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'amw-rendered-'));
+    const folder = `k8s/${walkthrough.name}/istio`;
+    await cp(join(findRepoRoot(), folder), join(root, folder), { recursive: true });
+    const file = join(root, folder, 'peer-authentications.yaml');
+    const text = await readFile(file, 'utf8');
+    const edited = text.replace(/mode: PERMISSIVE\b/g, 'mode: STRICT');
+    expect(edited, 'the file holds a PERMISSIVE PeerAuthentication').not.toBe(text);
+    await writeFile(file, edited);
+  });
+  afterAll(async () => {
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+    await rm(root, { recursive: true, force: true });
+  }, 60_000);
+
+  it('the checks pass through the mesh, while plain text straight to a pod’s sidecar is refused', async () => {
+    const step = walkthrough.steps[0]!.name;
+    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, step, { name: 'istio', renderedRoot: root });
+    const report = migrationReport(walkthrough, 'istio');
+    for (const check of checksAt(walkthrough, step)) {
+      const plan = planTargetCheck(walkthrough, 'istio', step, check, report, undefined);
+      if (!plan.run) continue;
+      const outcome = await started.client.run(plan.run);
+      expect(outcome.ok, `${check.name} under STRICT:\n  ${outcome.lines.join('\n  ')}`).toBe(true);
+    }
+    const teller = started.run.instanceList().find((i) => i.workload.metadata.name === 'colorteller-1')!;
+    const answer = await exchange(teller.ports.ingress!, '/', 'svc-1.mesh-test.svc.cluster.local');
+    expect(answer, 'a plain-text request to a STRICT sidecar gets no HTTP answer').toHaveProperty('error');
+    expect((answer as { error: string }).error).toMatch(/ECONNRESET|socket hang up|EPIPE/);
+    // The same pod through the client's sidecar, which originates mutual TLS: answered.
+    const clientProxy = Number(new URL(started.run.urls.entries.client!).port);
+    expect(await exchange(clientProxy, 'http://svc-1.mesh-test.svc.cluster.local/', 'svc-1.mesh-test.svc.cluster.local')).toEqual({ status: 200 });
   }, 180_000);
 });

@@ -27,7 +27,6 @@ export async function startProxy(
     statPrefix: 'egress',
     routes: () => table,
     cluster: (name) => byName.get(name),
-    scheme: 'http',
     serverHeader: 'envoy',
     accessLog: (line) => logs.push(line),
     ...extra,

@@ -222,12 +222,13 @@ const RENDERERS: Record<string, Renderer> = {
 export const DOC_BLOCK_TYPES = Object.keys(RENDERERS);
 
 /**
- * The blocks that print the definition's prose and so differ between the languages (their commands
- * and code do not). The target sections, the ECS blocks and the migration reports are not among
- * them: they are install procedures, commands and the report `pnpm mesh migrate` prints, rendered
- * once, in English, into both guides.
+ * The blocks that print prose of their own and so differ between the languages (their commands and
+ * code do not): the definition's prose, and the live targets' sections, whose sentences are the
+ * renderer's (target-prose.ts) while their commands, expected output, migration report and the
+ * migration code's per-check notes are the same in both guides. The ECS blocks, the clean-up and
+ * the stacks are commands and data, rendered once into both guides.
  */
-export const TRANSLATED_BLOCKS: ReadonlySet<string> = new Set(['checks', 'corrections', 'teaches', 'source', 'steps', 'local']);
+export const TRANSLATED_BLOCKS: ReadonlySet<string> = new Set(['checks', 'corrections', 'teaches', 'source', 'steps', 'local', 'target']);
 
 /** The guide with every generated block rewritten from the definition. */
 export function renderDocBlocks(markdown: string, walkthrough: Walkthrough, file: string, lang: Language = 'en'): string {
