@@ -53,10 +53,20 @@ export class UnsupportedTargetError extends Error {
   }
 }
 
+/**
+ * A report renders every step of every cluster: worked out once per definition object and target,
+ * since a `pnpm mesh render` asks for it from several blocks of two guides and the READMEs.
+ */
+const reports = new WeakMap<Walkthrough, Map<LiveTarget, MigrationReport>>();
+
 export function migrationReport(walkthrough: Walkthrough, target: LiveTarget): MigrationReport {
   const renderer = LIVE_TARGETS[target];
   if (!liveTargetsOf(walkthrough).includes(target)) throw new UnsupportedTargetError(walkthrough, target);
-  return buildReport(walkthrough, target, renderer.translate);
+  let byTarget = reports.get(walkthrough);
+  if (!byTarget) reports.set(walkthrough, (byTarget = new Map()));
+  let report = byTarget.get(target);
+  if (!report) byTarget.set(target, (report = buildReport(walkthrough, target, renderer.translate)));
+  return report;
 }
 
 /** Every file the live targets render for a walkthrough. */

@@ -176,7 +176,7 @@ export const djKongIngress: GuidedWalkthrough = {
     { en: 'virtual services backed by routers, and a canary that sends 5% of requests to v2 without touching the callers', ja: '仮想ルーターを背後に持つ仮想サービスと、呼び出し側に手を入れずにリクエストの 5% を v2 に送るカナリア' },
     { en: 'why services inside the mesh are called by their full names (`jazz.prod.svc.cluster.local`)', ja: 'メッシュ内のサービスを完全な名前（`jazz.prod.svc.cluster.local`）で呼ぶ理由' },
     { en: 'an ingress controller inside the mesh: Kong as a virtual node with the virtual services as its backends', ja: 'メッシュの中の Ingress コントローラー: 仮想サービスをバックエンドに持つ仮想ノードとしての Kong' },
-    { en: 'how a container running as UID 1337 escapes Envoy’s egress capture (Kong’s controller must reach the API server)', ja: 'UID 1337 で動くコンテナが Envoy の送信キャプチャを逃れるしくみ（Kong のコントローラーは API サーバーに届く必要があります）' },
+    { en: 'how a container running as UID 1337 escapes Envoy’s egress capture (Kong’s controller must reach the API server)', ja: 'UID 1337 で動くコンテナが Envoy による送信トラフィックのキャプチャを回避するしくみ（Kong のコントローラーは API サーバーと通信する必要があります）' },
     { en: 'API management at the edge: strip path, upstream Host, rate limiting, API keys', ja: 'エッジでの API 管理: パスの除去、上流の Host、レート制限、API キー' },
   ],
   platform: 'eks',

@@ -303,7 +303,7 @@ export const ingressGatewayEcs: GuidedWalkthrough = {
     },
     {
       original: { en: 'The report used a regional, account-specific Envoy image (`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`).', ja: '記事はリージョンとアカウントに固有の Envoy イメージ（`840364872350.dkr.ecr.<region>.amazonaws.com/aws-appmesh-envoy:v1.12.4.0-prod`）を使っていました。' },
-      correction: { en: 'One current image from the public ECR gallery, set in one place for every rendering.', ja: 'パブリック ECR ギャラリーの現行イメージを 1 つ、すべての描画に共通の 1 か所で指定しています。' },
+      correction: { en: 'One current image from the public ECR gallery, set in one place for every rendering.', ja: 'パブリック ECR ギャラリーの現行イメージを 1 つ、すべての生成物に共通の 1 か所で指定しています。' },
     },
   ],
 };

@@ -151,7 +151,7 @@ export const ingressGatewayEks: GuidedWalkthrough = {
     answers('paths-red', { en: '/paths/red answers red', ja: '/paths/red には red が返る' }, '/paths/red', 'red', undefined, { en: 'gateway-route-paths rewrites /paths to /, so color-paths sees /red.', ja: 'gateway-route-paths が /paths を / に書き換えるので、color-paths には /red が届きます。' }),
     answers('paths-blue', { en: '/paths/blue answers blue', ja: '/paths/blue には blue が返る' }, '/paths/blue', 'blue'),
     answers('paths-yellow', { en: '/paths/yellow answers yellow', ja: '/paths/yellow には yellow が返る' }, '/paths/yellow', 'yellow'),
-    answers('paths-default', { en: '/paths alone falls through to white', ja: '/paths だけだと white に落ちる' }, '/paths', 'white', undefined, { en: 'No prefix route matches `/`, so the default route without priority answers.', ja: '`/` に一致するプレフィックスのルートがないので、優先度のないデフォルトのルートが応答します。' }),
+    answers('paths-default', { en: '/paths alone falls through to white', ja: '/paths だけならデフォルトの white が返る' }, '/paths', 'white', undefined, { en: 'No prefix route matches `/`, so the default route without priority answers.', ja: '`/` に一致するプレフィックスのルートがないので、優先度のないデフォルトのルートが応答します。' }),
     answers('headers-blue', { en: 'color_header: blue answers blue', ja: 'color_header: blue には blue が返る' }, '/headers', 'blue', { color_header: 'blue' }),
     answers('headers-red', { en: 'color_header: red answers red', ja: 'color_header: red には red が返る' }, '/headers', 'red', { color_header: 'red' }),
     answers(
@@ -179,7 +179,7 @@ export const ingressGatewayEks: GuidedWalkthrough = {
     },
     {
       original: { en: 'Pods ran as root without resource limits.', ja: 'Pod はリソース制限なしの root で動いていました。' },
-      correction: { en: 'Every container is non-root with a read-only root filesystem, dropped capabilities, seccomp RuntimeDefault and requests/limits.', ja: 'すべてのコンテナを root 以外で、読み取り専用のルートファイルシステム、ケーパビリティの削除、seccomp RuntimeDefault、リクエストと上限付きで動かします。' },
+      correction: { en: 'Every container is non-root with a read-only root filesystem, dropped capabilities, seccomp RuntimeDefault and requests/limits.', ja: 'すべてのコンテナを root 以外のユーザーで動かし、読み取り専用のルートファイルシステム、ケーパビリティの削除、seccomp RuntimeDefault、リクエストと上限を設定しています。' },
     },
     {
       original: { en: 'The sample app was a Python http.server answering only GET (other methods got 501).', ja: 'サンプルアプリは Python の http.server で、GET にしか応答しませんでした（ほかのメソッドは 501）。' },

@@ -146,7 +146,7 @@ export const meshBasics: GuidedWalkthrough = {
           { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)', ja: { label: 'green (vnode-2)' } },
         ],
       },
-      explain: { en: 'gateway-v-route-v sends everything to svc-v, whose router route-1 weighs vnode-1 and vnode-2 1:1.', ja: 'gateway-v-route-v はすべてを svc-v に送り、svc-v の仮想ルーターの route-1 が vnode-1 と vnode-2 に 1:1 で重みを付けます。' },
+      explain: { en: 'gateway-v-route-v sends everything to svc-v, whose router route-1 weighs vnode-1 and vnode-2 1:1.', ja: 'gateway-v-route-v はすべてを svc-v に送り、svc-v の仮想ルーターの route-1 が vnode-1 と vnode-2 に 1:1 の重みで振り分けます。' },
     },
     {
       name: 'client-full-name',
@@ -160,7 +160,7 @@ export const meshBasics: GuidedWalkthrough = {
           { weight: 1, body: { equals: 'green' }, label: 'green (vnode-2)', ja: { label: 'green (vnode-2)' } },
         ],
       },
-      explain: { en: 'The client node lists svc-v as a backend, and its Envoy knows svc-v by its awsName, the full name.', ja: 'client ノードは svc-v をバックエンドに登録しており、その Envoy は svc-v を awsName、つまり完全な名前で知っています。' },
+      explain: { en: 'The client node lists svc-v as a backend, and its Envoy knows svc-v by its awsName, the full name.', ja: 'client ノードは svc-v をバックエンドに登録しており、その Envoy は svc-v を awsName（完全な名前）で認識しています。' },
     },
     {
       name: 'client-short-name',
@@ -174,7 +174,7 @@ export const meshBasics: GuidedWalkthrough = {
         ],
       },
       explain:
-        { en: 'The Host `svc-v` matches no virtual service, so Envoy passes the request through (egressFilter ALLOW_ALL) to the Kubernetes Service svc-v: the answers still vary, but route-1’s weights, retries and stats play no part.', ja: 'Host `svc-v` はどの仮想サービスにも一致しないので、Envoy はリクエストを Kubernetes の Service svc-v へそのまま通します（egressFilter ALLOW_ALL）。応答はやはりばらつきますが、route-1 の重みもリトライも統計も関わりません。' },
+        { en: 'The Host `svc-v` matches no virtual service, so Envoy passes the request through (egressFilter ALLOW_ALL) to the Kubernetes Service svc-v: the answers still vary, but route-1’s weights, retries and stats play no part.', ja: 'Host `svc-v` はどの仮想サービスにも一致しないので、Envoy はリクエストを Kubernetes の Service svc-v へそのまま通します（egressFilter ALLOW_ALL）。応答は同じようにばらつきますが、route-1 の重み、リトライ、統計はどれも関係しません。' },
     },
   ],
   corrections: [

@@ -144,7 +144,7 @@ export const yelbMultiAccount: GuidedWalkthrough = {
     { name: 'frontend', title: 'frontend cluster', clusterName: 'am-multi-account-1', account: 'frontend', vpcCidr: '10.192.0.0/16', resources: frontend },
     { name: 'backend', title: 'backend cluster', clusterName: 'am-multi-account-2', account: 'backend', vpcCidr: '10.193.0.0/16', resources: backend },
   ],
-  steps: [{ name: 'shared-mesh', title: 'Share the mesh and deploy both sides', ja: { title: 'メッシュを共有し、両側をデプロイする', summary: '先にバックエンド（その仮想サービスが存在している必要があります）、次にフロントエンドです。' }, summary: 'Backend first (its virtual service must exist), then the frontend.', changes: [] }],
+  steps: [{ name: 'shared-mesh', title: 'Share the mesh and deploy both sides', ja: { title: 'メッシュを共有し、両側をデプロイする', summary: '先にバックエンド（その仮想サービスが存在している必要があります）、次にフロントエンドをデプロイします。' }, summary: 'Backend first (its virtual service must exist), then the frontend.', changes: [] }],
   entries: [
     {
       name: 'ui',
@@ -159,8 +159,8 @@ export const yelbMultiAccount: GuidedWalkthrough = {
   checks: yelbChecks('ui'),
   corrections: [
     {
-      original: { en: 'The yelb-ui virtual node listened on 4567 while the UI container serves on 80.', ja: 'yelb-ui の仮想ノードは 4567 で待ち受けていましたが、UI のコンテナは 80 で応答していました。' },
-      correction: { en: 'The listener is the UI container’s port (8080 in our image): listener port = container port = Service targetPort; the Service still answers on 80.', ja: 'リスナーは UI コンテナのポート（このイメージでは 8080）です。リスナーのポート = コンテナのポート = Service の targetPort で、Service は引き続き 80 で応答します。' },
+      original: { en: 'The yelb-ui virtual node listened on 4567 while the UI container serves on 80.', ja: 'yelb-ui の仮想ノードはポート 4567 で待ち受けていましたが、UI のコンテナはポート 80 で応答していました。' },
+      correction: { en: 'The listener is the UI container’s port (8080 in our image): listener port = container port = Service targetPort; the Service still answers on 80.', ja: 'リスナーは UI コンテナのポート（このイメージでは 8080）です。リスナーのポート = コンテナのポート = Service の targetPort で、Service は引き続きポート 80 で応答します。' },
     },
     {
       original: { en: 'The learner had to copy the appserver’s virtual service ARN from the backend cluster and paste it into `mesh/yelb-ui.yaml` by hand.', ja: '学習者はバックエンドのクラスターから appserver の仮想サービスの ARN をコピーし、`mesh/yelb-ui.yaml` に手で貼り付ける必要がありました。' },

@@ -111,7 +111,7 @@ export function expectedText(check: Check, lang: Language = 'en'): string {
       case 'always':
         return `どの応答も ${say(e.response)}。`;
       case 'oneOf':
-        return `応答はそれぞれ次のいずれかです: ${e.responses.map(say).join('、')}。`;
+        return `どの応答も ${e.responses.map(say).join('、')} のいずれか。`;
       case 'distribution': {
         const shares = percentages(e.outcomes);
         return `およそ ${e.outcomes.map((o, i) => `${shares[i]} が ${say(o)}`).join('、')}（重み ${e.outcomes.map((o) => o.weight).join(':')}）。`;

@@ -111,13 +111,13 @@ const JAPANESE: TargetWords = {
     '**後片付け:** 新しいフォルダーから順に、フォルダーごとに `kubectl delete -k` を実行します（コントローラーが、自分で作った Lattice サービスとサービスネットワークを削除します）:\n',
   serviceConnectClean: '**後片付け**\n',
   serviceConnectTlsOn:
-    'オプトインで、費用がかかります。AWS Private CA は毎月課金されます（有効期間の短い証明書のモードが最も安価です）。タグ `AmazonECSManaged=true` を付けた Private CA を用意し、その ARN を渡してサービスをもう一度デプロイします。すると Service Connect のすべてのサービスが、その CA の証明書を使って TLS 1.3 で通信します。\n',
+    'オプトインで、料金が発生します。AWS Private CA は毎月課金されます（有効期間の短い証明書のモードが最も安価です）。タグ `AmazonECSManaged=true` を付けた Private CA を用意し、その ARN を渡してサービスをもう一度デプロイします。すると Service Connect のすべてのサービスが、その CA の証明書を使って TLS 1.3 で通信します。\n',
   serviceConnectTlsPartial: '引き継がれません。Service Connect はノードごとではなく、スタックのすべてのサービスで一度に TLS を有効にします（レポートを参照してください）。\n',
   localRun: (target) => {
     const title = target === 'istio' ? 'Istio' : 'Lattice';
     const how =
       target === 'istio'
-        ? 'サイドカーを注入した各 Pod の横と Ingress ゲートウェイにプロキシを置き、上の VirtualService、DestinationRule、Sidecar、Telemetry から設定します（プロキシ同士は、PeerAuthentication と DestinationRule のとおりに、ローカルメッシュの CA が発行した SPIFFE 証明書で相互 TLS 通信します）。'
+        ? 'サイドカーを注入した各 Pod の横と Ingress ゲートウェイにプロキシを置き、上の VirtualService、DestinationRule、Sidecar、Telemetry から設定します（プロキシ同士は、PeerAuthentication と DestinationRule のとおりに、ローカルメッシュの CA が発行した SPIFFE 証明書を使い、相互 TLS（mTLS）で通信します）。'
         : '各 Pod の横に、その Pod から VPC への経路を表すプロキシを置きます。このプロキシは、クラスターが関連付けられたサービスネットワークの Lattice サービスにその名前で到達し、上のルール、重み、ターゲットグループのヘルスチェック、認証ポリシーを、コントローラーが受け付けるとおりに適用します。';
     return `**${title} 向けのファイルをローカルで動かす:** クラスターは不要です。ローカルメッシュが上のファイル（\`kubectl apply -k\` が送るもの）を読み込み、自身のプロキシで動かします。${how}各ステップで同じ確認項目を実行します。${title} では再現できない確認項目は、理由を添えて「expected to differ」（違いが想定される）と表示され、代わりに何が起きたかを示します。\n`;
   },
