@@ -188,6 +188,8 @@ export function splitSources(world: MeshWorld, configs: readonly ProxyConfig[]):
   for (const vn of world.all('VirtualNode')) {
     for (const l of vn.object.spec.listeners ?? []) nodeOfCluster.set(nodeClusterName(world, vn, l), labelOf(vn));
   }
+  // A live target's clusters are no virtual node's: they carry their own label (a subset, a target group).
+  for (const config of configs) for (const cluster of config.clusters) if (cluster.label && !nodeOfCluster.has(cluster.name)) nodeOfCluster.set(cluster.name, cluster.label);
   const byInstance = new Map(world.instances.map((i) => [i.key, i]));
   const sources = new Map<string, SplitSource>();
   for (const config of configs) {

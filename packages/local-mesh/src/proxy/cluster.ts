@@ -37,6 +37,11 @@ export interface OutlierDetectionSettings {
 
 export interface ClusterSettings {
   name: string;
+  /**
+   * What the cluster's destination is called where people read it (the console): a subset, a
+   * target group's Service. Not Envoy's: the proxy ignores it. Absent: the name.
+   */
+  label?: string;
   endpoints: (Endpoint & { id?: string })[];
   tls?: ClusterTls;
   maxConnections?: number;

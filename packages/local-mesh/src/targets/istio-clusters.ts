@@ -130,6 +130,8 @@ export function outboundSettings(
   }
   const settings: ClusterSettings = {
     name: outboundCluster(port, subsetName, service.fqdn),
+    // The subset is what a DestinationRule names and a VirtualService routes to.
+    label: subsetName ? `${service.name} ${subsetName}` : service.name,
     endpoints: pods.flatMap((pod) => {
       const endpoint = endpointOf(pod);
       return endpoint ? [endpoint] : [];

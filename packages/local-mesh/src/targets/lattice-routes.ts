@@ -90,6 +90,8 @@ function targetGroup(world: TargetWorld, route: Sourced, value: unknown, at: str
   if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) refuse(route, at, `has weight ${JSON.stringify(weight)}`, 'use a whole number from 0');
   const cluster: ClusterSettings = {
     name: `lattice_tg_${route.cluster}_${ns ?? 'default'}_${name}_${ref.port}`,
+    // A target group is named after its Service in the Lattice console too.
+    label: `${name}:${ref.port}`,
     endpoints: world
       .podsOf(service)
       .filter((pod) => pod.ports.ingress !== undefined)

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRepoRoot } from '@amw/dev-stack';
 import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stack/testing';
-import { checksAt, getWalkthrough, liveTargetsOf, migrationReport, walkthroughs, type Check } from '@amw/mesh-manifests';
+import { checksAt, getWalkthrough, liveTargetsOf, migrationReport, walkthroughs, type Check, type Walkthrough } from '@amw/mesh-manifests';
 import { planTargetCheck } from '../../src/checks/target-checks.js';
 import { LOCAL_TARGETS } from '../../src/targets/rendered-files.js';
 import { startWalkthrough, type Started } from './harness.js';
@@ -99,6 +99,11 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
       const note = page.getByTestId('target-note');
       await expect.poll(() => note.textContent(), { timeout: 15_000 }).toContain(`k8s/mesh-basics/${target}`);
       expect(await note.textContent()).toContain(target === 'istio' ? 'rendered Istio files' : 'rendered Gateway API (VPC Lattice) files');
+      // The split is named as the target names its destinations: Istio's subsets, Lattice's target groups.
+      const rows = await page.getByTestId('split-row').all();
+      expect(rows.length).toBeGreaterThan(0);
+      const targets = new Set(await Promise.all(rows.map((row) => row.getAttribute('data-target'))));
+      expect(targets).toEqual(new Set(target === 'istio' ? ['svc-v vnode-1', 'svc-v vnode-2'] : ['svc-1:80', 'svc-2:80']));
       expect(await scrollSize(page)).toEqual([1280, 720]);
       await saveScreenshot(page, `mesh-console-${target}`);
       expect(errors).toEqual([]);
@@ -108,28 +113,41 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
   }, 60_000);
 });
 
-describe.runIf(postgres && redis)('the local run follows the rendered files', () => {
-  const walkthrough = getWalkthrough('dj-kong-ingress');
-  let root: string;
-  let started: Started | undefined;
+/**
+ * For one describe block: a copy of a walkthrough's rendered Istio files with one file edited (the
+ * edit must change it), and the run started from it by the block's test, stopped afterwards.
+ */
+function editedIstioCopy(walkthrough: Walkthrough, file: string, edit: (text: string) => string, why: string): { readonly root: string; started: Started | undefined } {
+  const copy: { root: string; started: Started | undefined } = { root: '', started: undefined };
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'amw-rendered-'));
+    copy.root = await mkdtemp(join(tmpdir(), 'amw-rendered-'));
     const folder = `k8s/${walkthrough.name}/istio`;
-    await cp(join(findRepoRoot(), folder), join(root, folder), { recursive: true });
-    // The canary step's jazz split, 95:5 in the definition, becomes 50:50 in the copy only.
-    const file = join(root, folder, 'steps/1-canary/virtual-services.yaml');
-    const text = await readFile(file, 'utf8');
-    const edited = text.replace(/weight: 95\b/g, 'weight: 50').replace(/weight: 5\b/g, 'weight: 50');
-    expect(edited, 'the canary file holds the 95:5 weights').not.toBe(text);
-    await writeFile(file, edited);
+    await cp(join(findRepoRoot(), folder), join(copy.root, folder), { recursive: true });
+    const path = join(copy.root, folder, file);
+    const text = await readFile(path, 'utf8');
+    const edited = edit(text);
+    expect(edited, why).not.toBe(text);
+    await writeFile(path, edited);
   });
   afterAll(async () => {
-    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
-    await rm(root, { recursive: true, force: true });
+    if (copy.started) expect(await copy.started.stop(), 'processes left behind').toEqual([]);
+    await rm(copy.root, { recursive: true, force: true });
   }, 60_000);
+  return copy;
+}
+
+describe.runIf(postgres && redis)('the local run follows the rendered files', () => {
+  const walkthrough = getWalkthrough('dj-kong-ingress');
+  // The canary step's jazz split, 95:5 in the definition, becomes 50:50 in the copy only.
+  const copy = editedIstioCopy(
+    walkthrough,
+    'steps/1-canary/virtual-services.yaml',
+    (text) => text.replace(/weight: 95\b/g, 'weight: 50').replace(/weight: 5\b/g, 'weight: 50'),
+    'the canary file holds the 95:5 weights',
+  );
 
   it('a 95:5 canary edited to 50:50 in a copy of the Istio files splits 50:50', async () => {
-    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, 'canary', { name: 'istio', renderedRoot: root });
+    const started = (copy.started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, 'canary', { name: 'istio', renderedRoot: copy.root }));
     const canary = checksAt(walkthrough, 'canary').find((c) => c.expect.kind === 'distribution')!;
     if (canary.expect.kind !== 'distribution') throw new Error('the canary check is a distribution');
     const fifty: Check = { ...canary, expect: { ...canary.expect, outcomes: canary.expect.outcomes.map((o) => ({ ...o, weight: 1 })) } };
@@ -142,26 +160,11 @@ describe.runIf(postgres && redis)('the local run follows the rendered files', ()
 
 describe.runIf(postgres && redis)('a STRICT PeerAuthentication in a copy of the Istio files', () => {
   const walkthrough = getWalkthrough('mesh-basics');
-  let root: string;
-  let started: Started | undefined;
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'amw-rendered-'));
-    const folder = `k8s/${walkthrough.name}/istio`;
-    await cp(join(findRepoRoot(), folder), join(root, folder), { recursive: true });
-    const file = join(root, folder, 'peer-authentications.yaml');
-    const text = await readFile(file, 'utf8');
-    const edited = text.replace(/mode: PERMISSIVE\b/g, 'mode: STRICT');
-    expect(edited, 'the file holds a PERMISSIVE PeerAuthentication').not.toBe(text);
-    await writeFile(file, edited);
-  });
-  afterAll(async () => {
-    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
-    await rm(root, { recursive: true, force: true });
-  }, 60_000);
+  const copy = editedIstioCopy(walkthrough, 'peer-authentications.yaml', (text) => text.replace(/mode: PERMISSIVE\b/g, 'mode: STRICT'), 'the file holds a PERMISSIVE PeerAuthentication');
 
   it('the checks pass through the mesh, while plain text straight to a pod’s sidecar is refused', async () => {
     const step = walkthrough.steps[0]!.name;
-    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, step, { name: 'istio', renderedRoot: root });
+    const started = (copy.started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, step, { name: 'istio', renderedRoot: copy.root }));
     const report = migrationReport(walkthrough, 'istio');
     for (const check of checksAt(walkthrough, step)) {
       const plan = planTargetCheck(walkthrough, 'istio', step, check, report, undefined);
