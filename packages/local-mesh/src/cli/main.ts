@@ -4,10 +4,10 @@
  *   up <name> [--step s]     start one walkthrough (default: its last step); --bind-address 0.0.0.0 opens it to the network;
  *                            --target istio|lattice runs it from its rendered Istio or Lattice files instead of App Mesh
  *   step <name> <step>       move a running walkthrough to another step, without a restart
- *   check <name>             run the checks of its current step against it
+ *   check <name>             run the checks of its current step against it (on a target: passed, failed, expected to differ)
  *   status <name>            what a running walkthrough serves, as JSON
- *   list                     the walkthroughs and their steps
- *   dev                      start every walkthrough at once (what `pnpm dev` runs)
+ *   list                     the walkthroughs, their steps and the live targets each runs from
+ *   dev                      start every walkthrough at once (what `pnpm dev` runs); --target too
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -390,9 +390,12 @@ export function program(): Command {
     });
   cli
     .command('list')
-    .description('the walkthroughs and their steps')
+    .description('the walkthroughs, their ports and steps, and the live targets each can run from (--target)')
     .action(() => {
-      for (const w of walkthroughs) say(`${w.name.padEnd(28)} ${w.platform.toUpperCase().padEnd(4)} ports ${portBaseOf(w)}+  steps: ${w.steps.map((s) => s.name).join(' → ')}`);
+      for (const w of walkthroughs) {
+        const targets = LOCAL_TARGETS.filter((t) => coveredBy(w, t));
+        say(`${w.name.padEnd(28)} ${w.platform.toUpperCase().padEnd(4)} ports ${portBaseOf(w)}+  steps: ${w.steps.map((s) => s.name).join(' → ')}  --target: ${targets.length ? targets.join(', ') : 'none'}`);
+      }
     });
   return cli;
 }

@@ -17,6 +17,16 @@ function walkthroughCli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', ...env } });
 }
 
+describe('pnpm walkthrough list', () => {
+  it('names the live targets each walkthrough can run from', () => {
+    const result = walkthroughCli(['list']);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.find((l) => l.startsWith('ingress-gateway-ecs '))).toMatch(/--target: none$/);
+    expect(lines.find((l) => l.startsWith('dj-kong-ingress '))).toMatch(/--target: istio, lattice$/);
+  });
+});
+
 describe('pnpm walkthrough --target: refusals', () => {
   it('an unknown target: one line, exit 2, nothing started', () => {
     const result = walkthroughCli(['up', 'mesh-basics', '--target', 'consul']);
