@@ -41,9 +41,11 @@ export function resolveIstio(world: TargetWorld, options: IstioResolveOptions): 
   // Every PeerAuthentication is checked once, whichever pods it selects: a bad file fails the run.
   checkPeerAuthentications(world);
   const mtls = new MeshTls(world, options.mesh);
+  // What each cluster's istiod knows of the Services: the same for every proxy of the cluster.
+  const registries = new Map(world.clusters.map((c) => [c.name, registryOf(world, c.name)]));
   const configs: ProxyConfig[] = [];
   for (const instance of world.instances) {
-    const proxy = new IstioProxy(world, options, mtls, instance);
+    const proxy = new IstioProxy(world, options, mtls, instance, registries.get(instance.cluster)!);
     if (instance.identity?.kind === 'VirtualNode') configs.push(proxy.sidecar());
     if (instance.identity?.kind === 'VirtualGateway') configs.push(proxy.gateway());
     if (instance.workload.spec.component === 'kong') configs.push(proxy.kong());
@@ -53,7 +55,6 @@ export function resolveIstio(world: TargetWorld, options: IstioResolveOptions): 
 
 /** One proxy's configuration, with the clusters its routes name collected as they are named. */
 class IstioProxy {
-  private readonly registry: Map<string, MeshService>;
   private readonly clusters = new Map<string, ClusterSettings>();
   private readonly listenAddress: string;
 
@@ -62,8 +63,8 @@ class IstioProxy {
     private readonly options: ResolveOptions,
     private readonly mtls: MeshTls,
     private readonly instance: Instance,
+    private readonly registry: Map<string, MeshService>,
   ) {
-    this.registry = registryOf(world, instance.cluster);
     this.listenAddress = options.listenAddress ?? '127.0.0.1';
   }
 
