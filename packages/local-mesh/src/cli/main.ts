@@ -112,8 +112,9 @@ function printReady(run: WalkthroughRun): void {
     say(`  ${entry.name.padEnd(18)} ${at.padEnd(24)} ${entry.title} ${hint}`.trimEnd());
   }
   // Entries a target run adds: on Lattice, the client pods that call the services by their Lattice names.
-  for (const [name, at] of Object.entries(entries)) {
-    if (run.walkthrough.entries.some((e) => e.name === name)) continue;
+  for (const name of run.clientEntries) {
+    const at = entries[name];
+    if (!at || run.walkthrough.entries.some((e) => e.name === name)) continue;
     say(`  ${name.padEnd(18)} ${at.padEnd(24)} a client pod, calling the Lattice services by name (as it: curl -x ${at} <url>)`);
   }
   say(`  ${(run.target === 'lattice' ? 'proxy admin' : 'Envoy admin').padEnd(18)} ${Object.entries(admin).map(([n, u]) => `${n} ${u}`).join(', ')}`);
@@ -237,6 +238,8 @@ interface RunFile {
   /** `appmesh`, or the live target the run was started from (absent in a run file of an older build). */
   target?: string;
   entries: Record<string, string>;
+  /** On Lattice, the entries that are client pods (proxies, like `exec` entries). */
+  clients?: string[];
 }
 
 function readRunFile(walkthrough: Walkthrough): RunFile {
@@ -264,9 +267,8 @@ async function runChecks(walkthrough: Walkthrough, samples: number | undefined, 
   const target = runTarget(walkthrough, run, asked);
   const entryKinds: Record<string, 'load-balancer' | 'exec' | 'envoy-admin'> = Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind]));
   // On Lattice a client pod calls the services by their Lattice names: it is a proxy, like an exec entry.
-  const added = Object.keys(run.entries).filter((name) => !(name in entryKinds));
-  for (const name of added) entryKinds[name] = 'exec';
-  const clientEntry = added[0] ?? (entryKinds.client === 'exec' ? 'client' : undefined);
+  for (const name of run.clients ?? []) entryKinds[name] = 'exec';
+  const clientEntry = run.clients?.[0];
   const client = new CheckClient({
     entries: () => run.entries,
     entryKinds,

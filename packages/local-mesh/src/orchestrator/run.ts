@@ -236,10 +236,16 @@ export class WalkthroughRun {
     return urls;
   }
 
+  /** On Lattice, the entries that are client pods calling the Lattice services by name (proxies, like `exec` entries). */
+  get clientEntries(): string[] {
+    return this.options.target === 'lattice' ? Object.keys(vpcClients([...this.instances.values()])) : [];
+  }
+
   /** What `pnpm walkthrough up` prints once everything is ready, and scripts read. */
-  readyLine(): { walkthrough: string; target: string; step: string; entries: Record<string, string>; admin: Record<string, string>; console: string } {
+  readyLine(): { walkthrough: string; target: string; step: string; entries: Record<string, string>; clients?: string[]; admin: Record<string, string>; console: string } {
     const { entries, admin } = this.urls;
-    return { walkthrough: this.walkthrough.name, target: this.target, step: this.stepName, entries, admin, console: this.consoleUrl };
+    const clients = this.clientEntries;
+    return { walkthrough: this.walkthrough.name, target: this.target, step: this.stepName, entries, ...(clients.length ? { clients } : {}), admin, console: this.consoleUrl };
   }
 
   /** What the run's mesh is read from: `appmesh` (the definition), or a live target's rendered files. */

@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { findRepoRoot } from '@amw/dev-stack';
 import { processAlive } from '@amw/dev-stack/supervisor';
 import type { TestPostgres, TestRedis } from '@amw/dev-stack/testing';
@@ -52,7 +53,7 @@ export async function startWalkthrough(
   });
   const entryKinds: Record<string, 'load-balancer' | 'exec' | 'envoy-admin'> = Object.fromEntries(walkthrough.entries.map((e) => [e.name, e.kind]));
   // Entries a target run adds (Lattice's client pods) are proxies, like exec entries.
-  for (const name of Object.keys(run.urls.entries)) entryKinds[name] ??= 'exec';
+  for (const name of run.clientEntries) entryKinds[name] = 'exec';
   const client = new CheckClient({
     entries: () => run.urls.entries,
     entryKinds,
@@ -68,6 +69,31 @@ export async function startWalkthrough(
       await run.stop();
       await rm(stateDir, { recursive: true, force: true });
       return [...pids].filter(processAlive);
+    },
+  };
+}
+
+/**
+ * For one describe block: the walkthrough started before its tests (at `step`, else its last one)
+ * and stopped after them, with a check that no process was left behind. Read `started` inside
+ * tests: the block's beforeAll sets it.
+ */
+export function useWalkthrough(
+  walkthrough: Walkthrough,
+  backing: { postgres?: TestPostgres; redis?: TestRedis },
+  step?: string,
+  target?: { name: LocalTarget; renderedRoot?: string },
+): { readonly started: Started } {
+  let started: Started | undefined;
+  beforeAll(async () => {
+    started = await startWalkthrough(walkthrough, backing, step, target);
+  }, 180_000);
+  afterAll(async () => {
+    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
+  }, 60_000);
+  return {
+    get started() {
+      return started!;
     },
   };
 }

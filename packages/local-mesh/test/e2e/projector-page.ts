@@ -7,10 +7,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { TestChromium } from '@amw/dev-stack/testing';
+import type { TestChromium, TestPostgres, TestRedis } from '@amw/dev-stack/testing';
 import type { Walkthrough } from '@amw/mesh-manifests';
 import { chromium as playwright, type Browser, type Page } from 'playwright-core';
-import { startWalkthrough, type Started } from './harness.js';
+import { useWalkthrough, type Started } from './harness.js';
 
 export interface ProjectorPage {
   browser: Browser;
@@ -58,24 +58,28 @@ export async function scrollSize(page: Page): Promise<[number, number]> {
 }
 
 /**
- * For one describe block: the walkthrough started at `step` (no Postgres or Redis) and a projector
- * page, both stopped after its tests, with a check that no process was left behind. Read the
- * fields inside tests: they are set by the block's beforeAll.
+ * For one describe block: the walkthrough started at `step` (else its last one) with `backing`, and
+ * a projector page, both stopped after its tests, with a check that no process was left behind.
+ * Read the fields inside tests: they are set by the block's beforeAll.
  */
-export function walkthroughOnProjector(chromium: TestChromium | undefined, walkthrough: Walkthrough, step: string): { readonly started: Started; readonly page: Page; readonly errors: string[] } {
-  let started: Started | undefined;
+export function walkthroughOnProjector(
+  chromium: TestChromium | undefined,
+  walkthrough: Walkthrough,
+  step?: string,
+  backing: { postgres?: TestPostgres; redis?: TestRedis } = {},
+): { readonly started: Started; readonly page: Page; readonly errors: string[] } {
+  const run = useWalkthrough(walkthrough, backing, step);
   let opened: ProjectorPage | undefined;
   beforeAll(async () => {
-    started = await startWalkthrough(walkthrough, {}, step);
     opened = await openProjectorPage(chromium!);
-  }, 120_000);
+  }, 60_000);
+  // Registered after the walkthrough's: hooks run in reverse, so the browser closes first.
   afterAll(async () => {
     await opened?.browser.close();
-    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
-  }, 60_000);
+  });
   return {
     get started() {
-      return started!;
+      return run.started;
     },
     get page() {
       return opened!.page;

@@ -15,7 +15,7 @@ import { chromiumForTests, postgresForTests, redisForTests } from '@amw/dev-stac
 import { checksAt, getWalkthrough, liveTargetsOf, migrationReport, walkthroughs, type Check, type Walkthrough } from '@amw/mesh-manifests';
 import { planTargetCheck } from '../../src/checks/target-checks.js';
 import { LOCAL_TARGETS } from '../../src/targets/rendered-files.js';
-import { startWalkthrough, type Started } from './harness.js';
+import { startWalkthrough, useWalkthrough, type Started } from './harness.js';
 import { openProjectorPage, saveScreenshot, scrollSize } from './projector-page.js';
 
 const chromium = chromiumForTests();
@@ -53,27 +53,17 @@ function exchange(port: number, path: string, host: string): Promise<{ status: n
   });
 }
 
-function clientEntryOf(started: Started, known: readonly string[]): string | undefined {
-  return Object.keys(started.run.urls.entries).find((name) => !known.includes(name)) ?? (started.run.urls.entries.client ? 'client' : undefined);
-}
-
 describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target) => {
-  let started: Started;
+  const run = useWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, walkthrough.steps[0]!.name, { name: target });
   const report = migrationReport(walkthrough, target);
-  beforeAll(async () => {
-    started = await startWalkthrough(walkthrough, { postgres: postgres!, redis: redis! }, walkthrough.steps[0]!.name, { name: target });
-  }, 180_000);
-  afterAll(async () => {
-    if (started) expect(await started.stop(), 'processes left behind').toEqual([]);
-  }, 60_000);
 
   for (const [index, step] of walkthrough.steps.entries()) {
     const checks = checksAt(walkthrough, step.name);
     it(`step ${step.name}: ${checks.length ? checks.map((c) => c.name).join(', ') : 'no checks'}`, async () => {
-      if (index > 0) await started.run.applyStep(step.name);
-      expect(started.run.step).toBe(step.name);
-      expect(started.run.target).toBe(target);
-      const client = clientEntryOf(started, walkthrough.entries.map((e) => e.name));
+      if (index > 0) await run.started.run.applyStep(step.name);
+      expect(run.started.run.step).toBe(step.name);
+      expect(run.started.run.target).toBe(target);
+      const client = run.started.run.clientEntries[0];
       let made = 0;
       for (const check of checks) {
         const plan = planTargetCheck(walkthrough, target, step.name, check, report, client);
@@ -82,12 +72,12 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
           expect(plan.note, `${check.name}: why it differs`).toBeTruthy();
           continue;
         }
-        const outcome = await started.client.run(plan.run);
+        const outcome = await run.started.client.run(plan.run);
         expect(outcome.ok, `${check.name} (${check.title}) on ${target}, ${plan.expectation}${plan.note ? ` (${plan.note})` : ''}:\n  ${outcome.lines.join('\n  ')}`).toBe(true);
         made++;
       }
       // Istio's proxies talk mutual TLS to each other (auto mTLS): the checks' requests went through it.
-      if (target === 'istio' && made > 0) expect(await sslHandshakes(started), 'TLS handshakes between the proxies').toBeGreaterThan(0);
+      if (target === 'istio' && made > 0) expect(await sslHandshakes(run.started), 'TLS handshakes between the proxies').toBeGreaterThan(0);
     }, 180_000);
   }
 
@@ -95,7 +85,7 @@ describe.runIf(postgres && redis).each(cases)('%s', (_name, walkthrough, target)
   if (walkthrough.name === 'mesh-basics') it.runIf(chromium)('the console says the run comes from the rendered files, at 1280×720 without scrolling', async () => {
     const { browser, page, errors } = await openProjectorPage(chromium!);
     try {
-      await page.goto(started.run.consoleUrl);
+      await page.goto(run.started.run.consoleUrl);
       const note = page.getByTestId('target-note');
       await expect.poll(() => note.textContent(), { timeout: 15_000 }).toContain(`k8s/mesh-basics/${target}`);
       expect(await note.textContent()).toContain(target === 'istio' ? 'rendered Istio files' : 'rendered Gateway API (VPC Lattice) files');
