@@ -42,19 +42,17 @@ import { ConfigStreamServer } from '../src/control-plane/stream.js';
 import { PROXY_NODE_FLAGS } from '../src/orchestrator/launch.js';
 import type { ProxyConfig } from '../src/proxy/config.js';
 import { benchCertificates, subjectName, type BenchCertificates } from './certificates.js';
-import { LoadGenerator, measureRounds, type LatencyRound, type ThroughputRound } from './load-generator.js';
+import { LoadGenerator, measureRounds, type LatencyRound, type RoundSettings, type ThroughputRound } from './load-generator.js';
 import type { Target } from './load-worker.js';
 import { clientSidecar, serverSidecar, serviceAuthority, type PairTls, type ServedApp } from './mesh-config.js';
 import { freePort, httpGet, memoryOf, startNode, stopAll, waitUntilReady, type Child, type Memory } from './processes.js';
 import { SettingError, setting } from './settings.js';
-import { fixed, median, megabytes, table } from './stats.js';
+import { fixed, median, megabytes, memoryTable, table, type SidecarMemory } from './stats.js';
+import { COLORTELLER_MAIN, startUpstreamApps, type AppName } from './upstream-apps.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
 const PROXY_MAIN = join(packageDir, 'dist/process/proxy-main.js');
-// The real app, measured as the walkthroughs run it: its built entry point, wherever the workspace keeps it.
-const COLORTELLER_MAIN = fileURLToPath(import.meta.resolve('@amw/colorteller/main'));
-const TRIVIAL_MAIN = join(packageDir, 'bench/trivial-upstream.ts');
 
 /** No second set by default: the proxies already run with the orchestrator's flags. */
 const DEFAULT_TUNED_FLAGS = '';
@@ -70,7 +68,6 @@ const GOALS = {
 /** Istio performance and scalability docs: what its Envoy sidecars cost, per 1,000 req/s. */
 const ISTIO = { addedP90Ms: 2.65, vcpu: 0.35, memoryMb: 40 };
 
-type AppName = 'colorteller' | 'trivial';
 const APPS: AppName[] = ['colorteller', 'trivial'];
 const APP_LABEL: Record<AppName, string> = { colorteller: 'ColorTeller (Express)', trivial: 'trivial node:http' };
 
@@ -89,14 +86,10 @@ const DEFAULT = 'default';
 const MTLS = 'mtls';
 const isEnvironment = (word: string) => /^[A-Z_][A-Z0-9_]*=/.test(word);
 
-interface Sidecar {
-  name: string;
+interface Sidecar extends SidecarMemory {
   variant: string;
   child: Child;
   adminPort: number;
-  idle?: Memory;
-  atRate?: Memory;
-  atConnections?: Memory;
 }
 
 interface PathSpec {
@@ -216,13 +209,7 @@ function checkBuilt(baseline: string | undefined): void {
   }
 }
 
-interface Settings {
-  rounds: number;
-  seconds: number;
-  warmupSeconds: number;
-  leadInSeconds: number;
-  rate: number;
-  connections: number;
+interface Settings extends RoundSettings {
   tunedFlags: string[][];
   appLogLevel: string;
   baseline: string | undefined;
@@ -272,16 +259,7 @@ async function main(): Promise<void> {
     certificates = await benchCertificates(APPS);
 
     // The apps, each its own process.
-    const appPorts: Record<AppName, number> = { colorteller: await freePort(), trivial: await freePort() };
-    const colorteller = startNode(
-      'colorteller',
-      [COLORTELLER_MAIN],
-      { PORT: String(appPorts.colorteller), COLOR: 'blue', LOG_LEVEL: settings.appLogLevel },
-      repoRoot,
-    );
-    const trivial = startNode('trivial-upstream', ['--import', 'tsx', TRIVIAL_MAIN], { BENCH_PORT: String(appPorts.trivial) }, packageDir);
-    await waitUntilReady(colorteller, `http://127.0.0.1:${appPorts.colorteller}/ping`);
-    await waitUntilReady(trivial, `http://127.0.0.1:${appPorts.trivial}/`);
+    const appPorts = await startUpstreamApps(settings.appLogLevel);
 
     // For each variant, a client sidecar with one server sidecar per app behind it.
     const paths: PathSpec[] = [];
@@ -459,14 +437,7 @@ function report({ settings, latency, throughput, sidecars, variants, loadBefore,
     ),
   );
 
-  out.push('', '3. Memory per sidecar, MB: RSS / PSS / private (PSS and private discount the Node binary pages all sidecars share)');
-  const mem = (m: Memory | undefined) => (m ? `${megabytes(m.rss)} / ${megabytes(m.pss)} / ${megabytes(m.private)}` : 'n/a');
-  out.push(
-    table(
-      ['sidecar', 'idle', `peak at ${settings.rate} req/s`, `peak at ${settings.connections} connections`],
-      sidecars.map((s) => [s.name, mem(s.idle), mem(s.atRate), mem(s.atConnections)]),
-    ),
-  );
+  out.push('', ...memoryTable(sidecars, settings));
 
   const of = (variant: string) => sidecars.filter((s) => s.variant === variant);
   const peak = (variant: string, when: 'idle' | 'atRate' | 'atConnections', field: keyof Memory) =>

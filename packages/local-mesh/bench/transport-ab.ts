@@ -50,12 +50,11 @@ import {
   type SidecarRecord,
   type Transport,
 } from './transport-report.js';
+import { COLORTELLER_MAIN, startUpstreamApps } from './upstream-apps.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(packageDir, '../..');
 const PROXY_MAIN = join(packageDir, 'dist/process/proxy-main.js');
-const COLORTELLER_MAIN = fileURLToPath(import.meta.resolve('@amw/colorteller/main'));
-const TRIVIAL_MAIN = join(packageDir, 'bench/trivial-upstream.ts');
 
 interface Sidecar extends SidecarRecord {
   child: Child;
@@ -156,11 +155,7 @@ async function main(): Promise<void> {
   const controlPlane = new ConfigStreamServer();
   try {
     await controlPlane.listen();
-    const appPorts: Record<AppName, number> = { colorteller: await freePort(), trivial: await freePort() };
-    const colorteller = startNode('colorteller', [COLORTELLER_MAIN], { PORT: String(appPorts.colorteller), COLOR: 'blue', LOG_LEVEL: settings.appLogLevel }, repoRoot);
-    const trivial = startNode('trivial-upstream', ['--import', 'tsx', TRIVIAL_MAIN], { BENCH_PORT: String(appPorts.trivial) }, packageDir);
-    await waitUntilReady(colorteller, `http://127.0.0.1:${appPorts.colorteller}/ping`);
-    await waitUntilReady(trivial, `http://127.0.0.1:${appPorts.trivial}/`);
+    const appPorts = await startUpstreamApps(settings.appLogLevel);
 
     const sidecars: Sidecar[] = [];
     // Started as the orchestrator starts sidecars, whichever the transport: same flags, same environment.

@@ -5,11 +5,12 @@
  * machine weighs on both sides of each comparison alike.
  */
 import { cpus } from 'node:os';
-import type { LatencyRound, ThroughputRound } from './load-generator.js';
+import type { LatencyRound, RoundSettings, ThroughputRound } from './load-generator.js';
 import type { Memory } from './processes.js';
-import { fixed, median, megabytes, table } from './stats.js';
+import type { AppName } from './upstream-apps.js';
+import { fixed, median, megabytes, memoryTable, table, type SidecarMemory } from './stats.js';
 
-export type AppName = 'colorteller' | 'trivial';
+export type { AppName };
 export const APPS: AppName[] = ['colorteller', 'trivial'];
 export const APP_LABEL: Record<AppName, string> = { colorteller: 'ColorTeller (Express)', trivial: 'trivial node:http' };
 
@@ -38,21 +39,11 @@ export const MARGIN = 0.15;
 export const P90_TOLERANCE_MS = 0.05;
 export const P90_TOLERANCE_SHARE = 0.05;
 
-export interface SidecarRecord {
-  name: string;
+export interface SidecarRecord extends SidecarMemory {
   transport: Transport;
-  idle?: Memory;
-  atRate?: Memory;
-  atConnections?: Memory;
 }
 
-export interface Settings {
-  rounds: number;
-  seconds: number;
-  warmupSeconds: number;
-  leadInSeconds: number;
-  rate: number;
-  connections: number;
+export interface Settings extends RoundSettings {
   appLogLevel: string;
   /** Node options of every sidecar, both transports. */
   sidecarFlags: string[];
@@ -219,14 +210,7 @@ export function report(results: Results): string {
     ),
   );
 
-  out.push('', '3. Memory per sidecar, MB: RSS / PSS / private (PSS and private discount the Node binary pages all sidecars share)');
-  const mem = (m: Memory | undefined) => (m ? `${megabytes(m.rss)} / ${megabytes(m.pss)} / ${megabytes(m.private)}` : 'n/a');
-  out.push(
-    table(
-      ['sidecar', 'idle', `peak at ${settings.rate} req/s`, `peak at ${settings.connections} connections`],
-      sidecars.map((s) => [s.name, mem(s.idle), mem(s.atRate), mem(s.atConnections)]),
-    ),
-  );
+  out.push('', ...memoryTable(sidecars, settings));
   const largest = (transport: Transport, when: 'idle' | 'atRate' | 'atConnections', field: keyof Memory) =>
     Math.max(...sidecars.filter((s) => s.transport === transport).map((s) => s[when]?.[field] ?? NaN));
   out.push(
